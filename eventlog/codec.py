@@ -1,0 +1,120 @@
+"""The one codec: a stored record to its JSONL line and back, with upcasting.
+
+A stored line is compact JSON with its keys in this order::
+
+    {"seq":1,"id":"...","type":"...","v":2,"data":{...},
+     "recorded_at":"2025-06-16T10:00:00.000000Z","recorded_by":"...","prev":"<64 hex>"}
+
+``prev`` is the SHA-256 hex digest of the previous line's exact bytes without
+its newline (64 zeros for the first line). Older schema versions are upcast on
+read; the log itself is never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from eventlog.events import SCHEMA_VERSION
+
+Record = dict[str, Any]
+"""A decoded stored event: plain JSON values, upcast to the current schema."""
+
+GENESIS = "0" * 64
+MAX_LINE = 64 * 1024
+"""Largest line (bytes, without newline) the store accepts."""
+
+RECORD_KEYS = ("seq", "id", "type", "v", "data", "recorded_at", "recorded_by", "prev")
+_TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_HEX64_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def line_hash(line: bytes) -> str:
+    """SHA-256 hex of a line's bytes without its newline: the next line's ``prev``."""
+    return hashlib.sha256(line).hexdigest()
+
+
+def encode(record: Record) -> bytes:
+    """The record's line, without the newline; keys in the canonical order."""
+    return orjson.dumps({key: record[key] for key in RECORD_KEYS})
+
+
+def decode(line: bytes) -> Record:
+    """Parse one stored line and upcast it to the current schema version.
+
+    Raises ``orjson.JSONDecodeError`` (a ``ValueError``) on bad JSON and
+    ``ValueError`` on a record that is not an object with a known version.
+    """
+    record = orjson.loads(line)
+    if type(record) is not dict:
+        raise ValueError("a stored line must be a JSON object")
+    version = record.get("v")
+    if version != SCHEMA_VERSION:
+        record = upcast(record)
+    return record
+
+
+def check_envelope(record: Record) -> None:
+    """Check the fields the store adds; raises ``ValueError`` naming the first bad one."""
+    if tuple(record) != RECORD_KEYS:
+        missing = [k for k in RECORD_KEYS if k not in record]
+        extra = [k for k in record if k not in RECORD_KEYS]
+        if missing or extra:
+            raise ValueError(f"record keys: missing {missing}, unexpected {extra}")
+    seq = record["seq"]
+    if type(seq) is not int or seq < 1:
+        raise ValueError("'seq' must be a positive integer")
+    for key in ("id", "type", "recorded_by"):
+        if type(record[key]) is not str or not record[key]:
+            raise ValueError(f"'{key}' must be a non-empty string")
+    if type(record["data"]) is not dict:
+        raise ValueError("'data' must be an object")
+    stamp = record["recorded_at"]
+    if type(stamp) is not str or not _TIMESTAMP_RE.fullmatch(stamp):
+        raise ValueError("'recorded_at' must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    prev = record["prev"]
+    if type(prev) is not str or not _HEX64_RE.fullmatch(prev):
+        raise ValueError("'prev' must be 64 lowercase hex digits")
+
+
+# -- upcasting ---------------------------------------------------------------
+
+_COUNTED = ("transfer.reported", "total.reported", "offer.reported")
+
+
+def _upcast_v1_v2(record: Record) -> Record:
+    """Version 1 stored ``count`` as a bare integer; version 2 stores a Quantity.
+
+    A bare integer was always an exact figure, so it becomes
+    ``{"value": n, "qualifier": "exact"}``; corrections of a count are upcast too.
+    """
+    data = dict(record["data"])
+    if record["type"] in _COUNTED and type(data.get("count")) is int:
+        data["count"] = {"value": data["count"], "qualifier": "exact"}
+    elif record["type"] == "fact.corrected" and isinstance(data.get("changes"), dict):
+        changes = dict(data["changes"])
+        if type(changes.get("count")) is int:
+            changes["count"] = {"value": changes["count"], "qualifier": "exact"}
+        data["changes"] = changes
+    return {**record, "data": data, "v": 2}
+
+
+UPCASTERS: dict[int, Callable[[Record], Record]] = {1: _upcast_v1_v2}
+"""``UPCASTERS[n]`` turns a version-n record into version n+1."""
+
+
+def upcast(record: Record) -> Record:
+    """Apply upcasters until the record has the current schema version."""
+    version = record.get("v")
+    if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(f"unknown schema version {version!r}")
+    if type(record.get("data")) is not dict:
+        raise ValueError("'data' must be an object")
+    while version < SCHEMA_VERSION:
+        record = UPCASTERS[version](record)
+        version = record["v"]
+    return record

@@ -1,0 +1,134 @@
+"""A derived SQLite index of ids, slugs and current fact data, so appends need not re-read the log.
+
+The index lives beside the log (``.index.sqlite``), can be deleted at any time
+and is checked against the log before it is trusted: it records the seq,
+end offset and line hash of the last line it covers, and is used only if the
+log still holds that line there. Otherwise it is rebuilt from the log. It is
+only ever written under the append lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from eventlog.codec import decode, line_hash
+from eventlog.errors import CheckpointMismatch, CorruptLog
+from eventlog.reader import EMPTY, Position, check_position, scan_lines
+from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply
+
+INDEX_FILE = ".index.sqlite"
+_VERSION = "1"
+_COMMIT_EVERY = 50_000
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
+    digest BLOB NOT NULL, data BLOB, retracted INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS slugs (
+    kind TEXT NOT NULL, slug TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, slug));
+"""
+
+
+class Index:
+    """The SQLite index of one log directory (a ``Catalog``)."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.path = log_dir / INDEX_FILE
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        # Derived data, checked against the log before use: durability is the log's job.
+        db.execute("PRAGMA synchronous=OFF")
+        db.executescript(_SCHEMA)
+        return db
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- Catalog -------------------------------------------------------------
+    def event(self, event_id: str) -> EventInfo | None:
+        row = self.db.execute(
+            "SELECT seq, type, digest, data, retracted FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return None if row is None else EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
+
+    def slug_owner(self, kind: str, slug: str) -> str | None:
+        row = self.db.execute(
+            "SELECT id FROM slugs WHERE kind = ? AND slug = ?", (kind, slug)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- anchoring to the log --------------------------------------------------
+    def position(self) -> Position | None:
+        meta = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
+        if meta.get("version") != _VERSION or "seq" not in meta:
+            return None
+        return Position(int(meta["seq"]), int(meta["offset"]), meta["hash"])
+
+    def commit(self, overlay: MemoryCatalog, position: Position) -> None:
+        """Persist a batch's overlay and the position it brings the index to, atomically."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?)",
+                [(k, i.seq, i.type, i.digest, i.data, int(i.retracted))
+                 for k, i in overlay.events.items()],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO slugs VALUES (?, ?, ?)",
+                [(kind, slug, owner) for (kind, slug), owner in overlay.slugs.items()],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [("version", _VERSION), ("seq", str(position.seq)),
+                 ("offset", str(position.offset)), ("hash", position.hash)],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def reset(self) -> None:
+        self.db.executescript("DELETE FROM events; DELETE FROM slugs; DELETE FROM meta;")
+
+    def sync(self, log_path: Path, tail: Position) -> None:
+        """Bring the index up to ``tail`` (the log's last valid line), rebuilding if it is stale."""
+        start = self.position()
+        if start == tail:
+            return
+        if start is None or start.seq > tail.seq:
+            start = None
+        else:
+            try:
+                check_position(log_path, start)
+            except CheckpointMismatch:
+                start = None
+        if start is None:
+            self.reset()
+            start = EMPTY
+        overlay = MemoryCatalog(parent=self)
+        prev, seq, covered = start.hash, start.seq, start.offset
+        for line, end in scan_lines(log_path, start.offset):
+            if end > tail.offset:
+                break
+            seq += 1
+            try:
+                record = decode(line)
+                if record["seq"] != seq or record["prev"] != prev:
+                    raise ValueError("seq or prev does not continue the chain")
+                apply(overlay, seq, record["id"], record["type"], record["data"])
+            except (ValueError, KeyError, TypeError, RuleError) as exc:
+                raise CorruptLog(f"cannot index this line: {exc}", line=seq) from None
+            prev, covered = line_hash(line), end
+            if len(overlay.events) >= _COMMIT_EVERY:
+                self.commit(overlay, Position(seq, end, prev))
+                overlay = MemoryCatalog(parent=self)
+        pos = Position(seq, covered, prev)
+        if pos != tail:
+            raise CorruptLog("the index could not be brought up to the log's tail",
+                             line=tail.seq, seq=tail.seq)
+        self.commit(overlay, pos)
+

@@ -1,0 +1,164 @@
+"""The rules an event must satisfy against what the log already holds.
+
+Checked at append (against the index) and again at ``verify`` (against a
+catalogue rebuilt in memory): references resolve, ids are unique, corrections
+and retractions target an existing fact that is not retracted, and a corrected
+fact still validates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from eventlog.events import FACT_DATA, IDENTITY_FIELDS, dump_data
+
+
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    """What the rules need to know of an event already in the log."""
+
+    seq: int
+    type: str
+    digest: bytes
+    data: bytes | None = None
+    """Current data of a fact (orjson bytes), corrections applied; None for non-facts."""
+    retracted: bool = False
+
+
+class RuleError(ValueError):
+    """An event breaks a rule; ``field`` names the data field at fault, if one is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class Catalog(Protocol):
+    """Lookups over the events already in the log (the index, or a catalogue in memory)."""
+
+    def event(self, event_id: str) -> EventInfo | None: ...
+    def slug_owner(self, kind: str, slug: str) -> str | None: ...
+
+
+class MemoryCatalog:
+    """A catalogue in memory; with a ``parent``, an overlay holding one batch's changes."""
+
+    def __init__(self, parent: Catalog | None = None) -> None:
+        self.parent = parent
+        self.events: dict[str, EventInfo] = {}
+        self.slugs: dict[tuple[str, str], str] = {}
+
+    def event(self, event_id: str) -> EventInfo | None:
+        info = self.events.get(event_id)
+        if info is None and self.parent is not None:
+            return self.parent.event(event_id)
+        return info
+
+    def slug_owner(self, kind: str, slug: str) -> str | None:
+        owner = self.slugs.get((kind, slug))
+        if owner is None and self.parent is not None:
+            return self.parent.slug_owner(kind, slug)
+        return owner
+
+
+def digest(event_type: str, data: dict[str, Any]) -> bytes:
+    """Identity of an event's content, for idempotent appends."""
+    blob = orjson.dumps([event_type, data], option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(blob, digest_size=16).digest()
+
+
+def _require_slug(catalog: Catalog, kind: str, slug: str | None, field: str) -> None:
+    if slug is None:
+        return
+    owner = catalog.slug_owner(kind, slug)
+    info = catalog.event(owner) if owner is not None else None
+    if info is None:
+        raise RuleError(f"unknown {kind} '{slug}' (record it first)", field)
+    if info.retracted:
+        raise RuleError(f"{kind} '{slug}' was retracted", field)
+
+
+def check_references(catalog: Catalog, event_type: str, data: dict[str, Any]) -> None:
+    """Every round and agreement a fact names must be recorded and not retracted."""
+    if event_type == "transfer.reported":
+        _require_slug(catalog, "round", data["round"], "round")
+    elif event_type == "round.recorded" or event_type == "offer.reported":
+        _require_slug(catalog, "agreement", data.get("agreement"), "agreement")
+    elif event_type == "note.recorded":
+        _require_slug(catalog, "round", data.get("round"), "round")
+        _require_slug(catalog, "agreement", data.get("agreement"), "agreement")
+    elif event_type == "total.reported":
+        _require_slug(catalog, "agreement", data["scope"].get("agreement"), "scope.agreement")
+
+
+def _target(catalog: Catalog, target: str) -> EventInfo:
+    info = catalog.event(target)
+    if info is None:
+        raise RuleError(f"unknown event id '{target}'", "target")
+    if info.type not in FACT_DATA:
+        raise RuleError(f"'{target}' is a {info.type}, not a fact", "target")
+    if info.retracted:
+        raise RuleError(f"'{target}' was retracted", "target")
+    return info
+
+
+def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, dict[str, Any]]:
+    """The target's data with ``changes`` applied, validated; raises ``RuleError``."""
+    info = _target(catalog, data["target"])
+    model: type[BaseModel] = FACT_DATA[info.type]
+    names = {f.alias or name for name, f in model.model_fields.items()}
+    changes: dict[str, Any] = data["changes"]
+    for key in changes:
+        if key not in names:
+            raise RuleError(f"'{key}' is not a field of {info.type}", f"changes.{key}")
+        if IDENTITY_FIELDS.get(info.type) == key:
+            raise RuleError(f"'{key}' is the identity of the fact and cannot be corrected",
+                            f"changes.{key}")
+    current = orjson.loads(info.data or b"{}")
+    merged = {k: v for k, v in {**current, **changes}.items() if v is not None}
+    try:
+        new = dump_data(model.model_validate(merged))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        field = "changes" + (f".{where}" if where else "")
+        raise RuleError(f"the corrected fact would be invalid: {err['msg']}", field) from None
+    check_references(catalog, info.type, new)
+    return info, new
+
+
+def check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any]) -> None:
+    """Raise ``RuleError`` if a new event breaks a rule against ``catalog``."""
+    if catalog.event(event_id) is not None:
+        raise RuleError(f"id '{event_id}' already exists", "id")
+    slug_kind = IDENTITY_FIELDS.get(event_type)
+    if slug_kind is not None and catalog.slug_owner(slug_kind, data[slug_kind]) is not None:
+        raise RuleError(f"{slug_kind} '{data[slug_kind]}' is already recorded", slug_kind)
+    if event_type == "fact.corrected":
+        corrected_data(catalog, data)
+    elif event_type == "fact.retracted":
+        _target(catalog, data["target"])
+    else:
+        check_references(catalog, event_type, data)
+
+
+def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
+          data: dict[str, Any]) -> None:
+    """Record an accepted event in ``catalog`` (corrections and retractions update targets)."""
+    stored = orjson.dumps(data) if event_type in FACT_DATA else None
+    catalog.events[event_id] = EventInfo(seq, event_type, digest(event_type, data), stored)
+    slug_kind = IDENTITY_FIELDS.get(event_type)
+    if slug_kind is not None:
+        catalog.slugs[(slug_kind, data[slug_kind])] = event_id
+    if event_type == "fact.corrected":
+        info, new = corrected_data(catalog, data)
+        catalog.events[data["target"]] = replace(info, data=orjson.dumps(new))
+    elif event_type == "fact.retracted":
+        target = catalog.event(data["target"])
+        if target is not None:
+            catalog.events[data["target"]] = replace(target, retracted=True)
