@@ -1,0 +1,247 @@
+"""Scheduled rebuilds: fold the new events, write every output, publish atomically.
+
+Layout of the output directory (default ``build/projections``)::
+
+    .lock                 flock held for the whole rebuild
+    current -> gen-000007 symlink, swapped atomically with os.replace
+    gen-000007/           totals.json rounds.json trails.json archive.sqlite
+                          checkpoint.json state.pickle
+    gen-000006/           the previous generation, kept for readers still in it
+
+Readers resolve ``current`` once and read every file from that generation, so
+they never see a half-written or mixed set. The checkpoint (seq, byte offset
+and hash of the last folded line, plus the pickled fold state) lives inside the
+generation it produced, so it always matches the published outputs.
+
+Outputs depend only on the fold state, which is the same whether it was built
+in one pass or resumed from a checkpoint, so full and incremental rebuilds give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pickle
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from eventlog.errors import CheckpointMismatch
+from eventlog.reader import LogReader, Position
+from projections import archive
+from projections.errors import CorruptCheckpoint, OutputUnavailable, RebuildLocked, StaleCheckpoint
+from projections.facts import Record, State
+from projections.render import to_json
+from projections.rounds import agreements, collect, known_at
+from projections.state import fold, new_state
+from projections.totals import flow_totals, outstanding_offers, reported_totals
+from projections.trails import all_trails
+
+DEFAULT_OUT = "build/projections"
+FORMAT = 1
+"""Version of the checkpoint and output layout; a different one forces a full rebuild."""
+OUTPUTS = ("totals.json", "rounds.json", "trails.json", "archive.sqlite")
+PROGRESS_EVERY = 16384
+_GEN_RE = re.compile(r"gen-(\d{6,})")
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes folded, bytes to fold) while a rebuild reads the log."""
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    """What a rebuild did, for the one-line summary."""
+
+    mode: str
+    """"full", "incremental" or "unchanged" (nothing new: nothing written)."""
+    seq: int
+    folded: int
+    generation: Path
+    rounds: int
+    facts: int
+
+    def summary(self) -> str:
+        """One line for cron mail."""
+        if self.mode == "unchanged":
+            return f"up to date at seq {self.seq}: no new events ({self.generation})"
+        return (
+            f"rebuilt {self.generation} at seq {self.seq}: {self.mode}, "
+            f"{self.folded} events folded, {self.facts} facts, {self.rounds} rounds"
+        )
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on ``path``; raises ``RebuildLocked`` if another holds it."""
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RebuildLocked(str(path)) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def published(out: Path) -> Path | None:
+    """The generation ``current`` points at, if any."""
+    link = out / "current"
+    if not link.is_symlink():
+        return None
+    target = out / os.readlink(link)
+    return target if target.is_dir() else None
+
+
+def load_checkpoint(generation: Path) -> tuple[State, Position] | None:
+    """The fold state and log position saved with a generation (None: other format)."""
+    path = generation / "checkpoint.json"
+    try:
+        meta = orjson.loads(path.read_bytes())
+        if meta.get("format") != FORMAT:
+            return None
+        position = Position(meta["seq"], meta["offset"], meta["hash"])
+        with open(generation / "state.pickle", "rb") as handle:
+            state: State = pickle.load(handle)  # our own file, under our lock
+    except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError) as exc:
+        raise CorruptCheckpoint(str(path), str(exc) or type(exc).__name__) from None
+    if state.get("seq") != position.seq:
+        raise CorruptCheckpoint(str(path), "state and position disagree")
+    return state, position
+
+
+def _with_progress(
+    records: Iterator[Record], reader: LogReader, start: int, progress: Progress
+) -> Iterator[Record]:
+    total = max(reader.path.stat().st_size - start, 0)
+    for count, record in enumerate(records, 1):
+        yield record
+        if count % PROGRESS_EVERY == 0:
+            progress(reader.position.offset - start, total)
+    progress(total, total)
+
+
+def _write(path: Path, payload: bytes, durable: bool) -> None:
+    with open(path, "wb") as handle:
+        handle.write(payload)
+        if durable:
+            os.fsync(handle.fileno())
+
+
+def write_outputs(directory: Path, state: State, durable: bool = True) -> int:
+    """Write the four outputs for ``state`` into ``directory``; returns the number of rounds."""
+    views = collect(state)
+    head = known_at(state)
+    totals = flow_totals(views)
+    totals_view: dict[str, Any] = {
+        "known_at": head,
+        "as_of": None,
+        "totals": totals,
+        "reported_totals": reported_totals(state, views, None),
+        "offers": outstanding_offers(state, views, None),
+    }
+    rounds_view = {
+        "known_at": head,
+        "as_of": None,
+        "rounds": [view.as_json() for view in views],
+        "agreements": agreements(state),
+    }
+    trails = list(all_trails(state))
+    _write(directory / "totals.json", to_json(totals_view) + b"\n", durable)
+    _write(directory / "rounds.json", to_json(rounds_view) + b"\n", durable)
+    trails_view = {"known_at": head, "trails": trails}
+    _write(directory / "trails.json", to_json(trails_view) + b"\n", durable)
+    archive.write(directory / "archive.sqlite", state, views, totals_view, trails)
+    if durable:
+        fd = os.open(directory / "archive.sqlite", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return len(views)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(out: Path, state: State, position: Position, durable: bool = True) -> tuple[Path, int]:
+    """Write a new generation beside the others and point ``current`` at it."""
+    numbers = [int(m.group(1)) for p in out.iterdir() if (m := _GEN_RE.fullmatch(p.name))]
+    name = f"gen-{max(numbers, default=0) + 1:06d}"
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out))
+    rounds = write_outputs(staging, state, durable)
+    meta = {"format": FORMAT, "seq": position.seq, "offset": position.offset, "hash": position.hash}
+    _write(staging / "checkpoint.json", orjson.dumps(meta) + b"\n", durable)
+    _write(staging / "state.pickle", pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), durable)
+    staging.chmod(0o755)
+    os.rename(staging, out / name)
+    link = out / f".current-{name}"
+    os.symlink(name, link)
+    os.replace(link, out / "current")
+    if durable:
+        _fsync_dir(out)
+    return out / name, rounds
+
+
+def prune(out: Path, keep: set[Path]) -> None:
+    """Remove generations other than ``keep`` and leftovers of interrupted rebuilds."""
+    for path in out.iterdir():
+        stale_gen = _GEN_RE.fullmatch(path.name) is not None and path not in keep
+        if stale_gen or path.name.startswith(".tmp-"):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(".current-"):
+            path.unlink(missing_ok=True)
+
+
+def rebuild(
+    log_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] = DEFAULT_OUT,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    durable: bool = True,
+) -> RebuildResult:
+    """Bring the outputs in ``out_dir`` up to date with the log, incrementally unless ``full``.
+
+    Raises ``RebuildLocked``, ``StaleCheckpoint`` (the log no longer holds the
+    checkpoint's line: rerun with ``full``), ``CorruptCheckpoint``,
+    ``OutputUnavailable``, and the ``eventlog`` reader's errors.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
+    with locked(out / ".lock"):
+        previous = published(out)
+        saved = load_checkpoint(previous) if previous is not None and not full else None
+        state, start = saved if saved is not None else (new_state(), None)
+        mode = "full" if saved is None else "incremental"
+        first = state["seq"]
+        reader = LogReader(log_dir)
+        records: Iterator[Record] = reader.records(after=start)
+        if progress is not None:
+            records = _with_progress(records, reader, start.offset if start else 0, progress)
+        try:
+            fold(records, state)
+        except CheckpointMismatch as exc:
+            raise StaleCheckpoint(exc.seq, exc.expected, exc.found) from None
+        folded = state["seq"] - first
+        if mode == "incremental" and folded == 0 and previous is not None:
+            return RebuildResult("unchanged", state["seq"], 0, previous, 0, len(state["facts"]))
+        generation, rounds = publish(out, state, reader.position, durable)
+        prune(out, {generation} | ({previous} if previous is not None else set()))
+        return RebuildResult(mode, state["seq"], folded, generation, rounds, len(state["facts"]))

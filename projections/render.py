@@ -1,0 +1,181 @@
+"""Rendering: JSON bytes for machines, plain-text tables for people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+
+def to_json(obj: Any) -> bytes:
+    """Compact JSON, keys in the documented order, no trailing newline."""
+    return orjson.dumps(obj)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict) and "value" in value:
+        return quantity(value)
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "-"
+    return str(value)
+
+
+def quantity(count: dict[str, Any]) -> str:
+    """A Quantity as people write it: 6057, >=6000, <=10, ~300."""
+    prefix = {"exact": "", "at_least": ">=", "at_most": "<=", "about": "~"}
+    return prefix.get(count.get("qualifier", "exact"), "") + str(count["value"])
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned columns separated by two spaces."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in cells)])
+
+
+def _header(title: str, view: dict[str, Any]) -> str:
+    known = view["known_at"]
+    at = f"seq {known['seq']}" + (f" ({known['recorded_at']})" if known["recorded_at"] else "")
+    as_of = view["as_of"] or "any date"
+    return f"{title} known at {at}, as of {as_of}"
+
+
+def totals_text(view: dict[str, Any]) -> str:
+    """The ``totals`` object as tables: totals, reported totals, outstanding offers."""
+    rows = [
+        [
+            t["kind"],
+            t["from"],
+            t["to"],
+            t["best"],
+            t["low"],
+            "open" if t["high"] is None else t["high"],
+            t["exact"],
+            t["rounds"],
+            t["by_party"]["UA"]["best"] if t["by_party"]["UA"]["rounds"] else None,
+            t["by_party"]["RU"]["best"] if t["by_party"]["RU"]["rounds"] else None,
+            t["discrepant_rounds"],
+        ]
+        for t in view["totals"]
+    ]
+    heads = ["kind", "from", "to", "best", "low", "high", "exact", "rounds", "UA says", "RU says"]
+    parts = [_header("Totals", view), table([*heads, "discrepant rounds"], rows)]
+    if view["reported_totals"]:
+        rows = [
+            [
+                r["id"],
+                r["kind"],
+                r["from"] or "any",
+                r["to"],
+                ",".join(f"{k}={v}" for k, v in r["scope"].items()),
+                r["as_of"],
+                r["count"],
+                r["source"]["attributed_to"],
+                r["rounds_sum"]["best"],
+                r["gap"],
+            ]
+            for r in view["reported_totals"]
+        ]
+        heads = [
+            "id",
+            "kind",
+            "from",
+            "to",
+            "scope",
+            "as of",
+            "reported",
+            "by",
+            "rounds sum",
+            "gap",
+        ]
+        parts += ["", "Reported totals", table(heads, rows)]
+    if view["offers"]:
+        rows = [
+            [
+                o["id"],
+                o["kind"],
+                o["from"],
+                o["to"],
+                o["count"],
+                o["as_of"],
+                o["source"]["attributed_to"],
+            ]
+            for o in view["offers"]
+        ]
+        parts += [
+            "",
+            "Outstanding offers",
+            table(["id", "kind", "from", "to", "count", "as of", "by"], rows),
+        ]
+    return "\n".join(parts)
+
+
+def rounds_text(view: dict[str, Any]) -> str:
+    """The ``rounds`` object as one table row per flow of each round."""
+    rows = []
+    for r in view["rounds"]:
+        head = [r["occurred_on"], r["round"], r["agreement"], r["revisions"]]
+        if not r["flows"]:
+            rows.append([*head, None, None, None, None, None, None, None, None])
+        for f in r["flows"]:
+            accounts = " ".join(f"{p}:{_cell(a['count'])}" for p, a in f["accounts"].items())
+            high = "open" if f["high"] is None else f["high"]
+            row = [f["kind"], f"{f['from']}->{f['to']}", accounts, f["best"], f["low"], high]
+            rows.append([*head, *row, f["exact"], "DIFFER" if f["discrepancy"] else ""])
+            head = ["", "", "", ""]
+    heads = [
+        "occurred",
+        "round",
+        "agreement",
+        "revs",
+        "kind",
+        "flow",
+        "accounts",
+        "best",
+        "low",
+        "high",
+    ]
+    return "\n".join([_header("Rounds", view), table([*heads, "exact", ""], rows)])
+
+
+def trail_text(trail: dict[str, Any]) -> str:
+    """A fact's trail: one row per version, then the current data."""
+    rows = []
+    for v in trail["versions"]:
+        if v["changes"]:
+            what = "; ".join(
+                f"{k}: {_short(c['from'])} -> {_short(c['to'])}" for k, c in v["changes"].items()
+            )
+        else:
+            what = ""
+        rows.append([v["seq"], v["recorded_at"], v["recorded_by"], v["action"], what, v["reason"]])
+    last = trail["versions"][-1]["data"] if trail["versions"] else {}
+    heads = ["seq", "recorded at", "by", "action", "changes", "reason"]
+    return "\n".join(
+        [
+            f"{trail['id']} ({trail['type']}): {trail['status']}",
+            table(heads, rows),
+            "data: " + orjson.dumps(last).decode(),
+        ]
+    )
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and "value" in value:
+        return quantity(value)
+    if value is None:
+        return "(absent)"
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()

@@ -1,0 +1,18 @@
+"""Reading the log into a fold state: the only place queries touch the log."""
+
+from __future__ import annotations
+
+import os
+
+from eventlog.reader import LogReader
+from projections.facts import State
+from projections.state import fold
+from projections.timeaxes import EVERYTHING, KnownAt
+
+
+def load(log_dir: str | os.PathLike[str], known_at: KnownAt = EVERYTHING) -> State:
+    """Fold the log in ``log_dir`` up to the ``known_at`` cut.
+
+    Raises ``eventlog`` errors (``LogNotFound``, ``CorruptLog``) as they come.
+    """
+    return fold(LogReader(log_dir).records(), known_at=known_at)

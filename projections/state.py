@@ -1,0 +1,82 @@
+"""The one fold of the read side: ``apply(state, record)``, one handler per event type.
+
+The state is made of plain containers only (dicts, lists, str, int) holding
+the records as read, so folding is O(1) per event and the state pickles and
+loads fast for incremental rebuilds. Figures (rounds, totals, trails) are
+derived from the state by ``projections.rounds``, ``projections.totals`` and
+``projections.trails`` when they are asked for.
+
+Event types this version does not know are kept in the event list and
+otherwise ignored, so an older reader can still replay a newer log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from projections import facts
+from projections.facts import Record, State
+from projections.timeaxes import EVERYTHING, KnownAt
+
+Handler = Callable[[State, Record], None]
+
+HANDLERS: dict[str, Handler] = {
+    "agreement.recorded": facts.on_agreement,
+    "round.recorded": facts.on_round,
+    "transfer.reported": facts.on_fact,
+    "total.reported": facts.on_fact,
+    "offer.reported": facts.on_fact,
+    "note.recorded": facts.on_fact,
+    "fact.corrected": facts.on_corrected,
+    "fact.retracted": facts.on_retracted,
+}
+
+
+def _ignore(state: State, record: Record) -> None:
+    return None
+
+
+def new_state() -> State:
+    """The state of the empty log."""
+    return {
+        "seq": 0,
+        "recorded_at": None,
+        "events": [],
+        "facts": {},
+        "rounds": {},
+        "agreements": {},
+    }
+
+
+def apply(state: State, record: Record) -> State:
+    """Fold one record into the state (mutated in place and returned)."""
+    HANDLERS.get(record["type"], _ignore)(state, record)
+    state["events"].append(record)
+    state["seq"] = record["seq"]
+    state["recorded_at"] = record["recorded_at"]
+    return state
+
+
+def fold(
+    records: Iterable[Record], state: State | None = None, known_at: KnownAt = EVERYTHING
+) -> State:
+    """Fold records into ``state`` (a new one if None), stopping at the ``known_at`` cut.
+
+    Records come in seq order with non-decreasing ``recorded_at``, so the
+    first record past the cut ends the fold.
+    """
+    result = new_state() if state is None else state
+    events: list[Record] = result["events"]
+    handlers = HANDLERS
+    cut = known_at is not EVERYTHING
+    last: Record | None = None
+    for record in records:
+        if cut and not known_at.admits(record):
+            break
+        handlers.get(record["type"], _ignore)(result, record)
+        events.append(record)
+        last = record
+    if last is not None:
+        result["seq"] = last["seq"]
+        result["recorded_at"] = last["recorded_at"]
+    return result
