@@ -101,7 +101,7 @@ def _append(ctx: click.Context, items: list[tuple[int, Any]], by: str | None,
     try:
         results = append(ctx.obj, [item for _, item in items], by=by, expect_seq=expect_seq)
     except InvalidEvent as exc:
-        if exc.index is None or len(items) <= 1 and items[0][0] == 1:
+        if exc.index is None or (len(items) <= 1 and items[0][0] == 1):
             raise
         line = items[exc.index - 1][0]
         field = f", field '{exc.field}'" if exc.field else ""
@@ -203,7 +203,7 @@ def report() -> None:
 @click.option("--place")
 @_common()
 @click.pass_context
-def report_agreement(ctx: click.Context, **kw: Any) -> None:
+def report_agreement(ctx: click.Context, /, **kw: Any) -> None:
     """Record an agreement (e.g. reached at talks in Istanbul)."""
     data = {k: kw.pop(k) for k in ("agreement", "title", "concluded_on", "place")}
     data["source"] = _source(kw)
@@ -218,7 +218,7 @@ def report_agreement(ctx: click.Context, **kw: Any) -> None:
 @click.option("--mediator", "mediators", multiple=True, help="Repeat for each mediator.")
 @_common()
 @click.pass_context
-def report_round(ctx: click.Context, round_: str, mediators: tuple[str, ...], **kw: Any) -> None:
+def report_round(ctx: click.Context, /, round_: str, mediators: tuple[str, ...], **kw: Any) -> None:
     """Record a round of repatriation or exchange."""
     data = {"round": round_, **{k: kw.pop(k) for k in ("occurred_on", "agreement", "label")},
             "mediators": list(mediators) or None, "source": _source(kw)}
@@ -234,7 +234,7 @@ def report_round(ctx: click.Context, round_: str, mediators: tuple[str, ...], **
 @_qual
 @_common()
 @click.pass_context
-def report_transfer(ctx: click.Context, round_: str, from_: str, count: int, qualifier: str,
+def report_transfer(ctx: click.Context, /, round_: str, from_: str, count: int, qualifier: str,
                     **kw: Any) -> None:
     """Record one party's account of what was handed over in a round."""
     data = {"round": round_, "kind": kw.pop("kind"), "from": from_, "to": kw.pop("to"),
@@ -253,7 +253,7 @@ def report_transfer(ctx: click.Context, round_: str, from_: str, count: int, qua
 @_qual
 @_common()
 @click.pass_context
-def report_total(ctx: click.Context, from_: str | None, count: int, qualifier: str,
+def report_total(ctx: click.Context, /, from_: str | None, count: int, qualifier: str,
                  scope_agreement: str | None, since: str | None, **kw: Any) -> None:
     """Record an aggregate claim (e.g. 'over 4,800 bodies since February 2022')."""
     if (scope_agreement is None) == (since is None):
@@ -274,7 +274,7 @@ def report_total(ctx: click.Context, from_: str | None, count: int, qualifier: s
 @_qual
 @_common()
 @click.pass_context
-def report_offer(ctx: click.Context, from_: str, count: int, qualifier: str, **kw: Any) -> None:
+def report_offer(ctx: click.Context, /, from_: str, count: int, qualifier: str, **kw: Any) -> None:
     """Record a pledge that is not yet a transfer (e.g. 'ready to hand over 2,239')."""
     data = {"kind": kw.pop("kind"), "from": from_, "to": kw.pop("to"),
             "count": _count(count, qualifier), "as_of": kw.pop("as_of"),
@@ -289,7 +289,7 @@ def report_offer(ctx: click.Context, from_: str, count: int, qualifier: str, **k
 @click.option("--kind", type=click.Choice(KINDS))
 @_common()
 @click.pass_context
-def report_note(ctx: click.Context, round_: str | None, **kw: Any) -> None:
+def report_note(ctx: click.Context, /, round_: str | None, **kw: Any) -> None:
     """Record a qualitative report that carries no count."""
     data = {"text": kw.pop("text"), "round": round_, "agreement": kw.pop("agreement"),
             "kind": kw.pop("kind"), "source": _source(kw)}
@@ -326,7 +326,7 @@ def _parse_sets(pairs: tuple[str, ...], as_json: bool) -> dict[str, Any]:
 @click.option("--reason", required=True, help="Why the fact is corrected.")
 @_common(required_source=False)
 @click.pass_context
-def correct(ctx: click.Context, target: str, sets: tuple[str, ...], json_sets: tuple[str, ...],
+def correct(ctx: click.Context, /, target: str, sets: tuple[str, ...], json_sets: tuple[str, ...],
             count: int | None, qualifier: str, reason: str, **kw: Any) -> None:
     """Correct fields of the fact TARGET (an event id); the original stays in the log."""
     changes = {**_parse_sets(sets, False), **_parse_sets(json_sets, True)}
@@ -343,7 +343,7 @@ def correct(ctx: click.Context, target: str, sets: tuple[str, ...], json_sets: t
 @click.option("--reason", required=True, help="Why the fact is withdrawn.")
 @_common(required_source=False)
 @click.pass_context
-def retract(ctx: click.Context, target: str, reason: str, **kw: Any) -> None:
+def retract(ctx: click.Context, /, target: str, reason: str, **kw: Any) -> None:
     """Retract the fact TARGET: it leaves every figure but stays in the log and its trail."""
     data = {"target": target, "reason": reason, "source": _source(kw)}
     _submit(ctx, "fact.retracted", data, kw)

@@ -49,7 +49,7 @@ def decode(line: bytes) -> Record:
     Raises ``orjson.JSONDecodeError`` (a ``ValueError``) on bad JSON and
     ``ValueError`` on a record that is not an object with a known version.
     """
-    record = orjson.loads(line)
+    record: Record = orjson.loads(line)
     if type(record) is not dict:
         raise ValueError("a stored line must be a JSON object")
     version = record.get("v")

@@ -87,7 +87,7 @@ def check_references(catalog: Catalog, event_type: str, data: dict[str, Any]) ->
     """Every round and agreement a fact names must be recorded and not retracted."""
     if event_type == "transfer.reported":
         _require_slug(catalog, "round", data["round"], "round")
-    elif event_type == "round.recorded" or event_type == "offer.reported":
+    elif event_type in {"round.recorded", "offer.reported"}:
         _require_slug(catalog, "agreement", data.get("agreement"), "agreement")
     elif event_type == "note.recorded":
         _require_slug(catalog, "round", data.get("round"), "round")

@@ -62,9 +62,9 @@ class Appended:
     seq: int
     id: str
     type: str
-    prev: str
-    hash: str
-    status: str  # "appended" or "exists" (an idempotent repeat)
+    prev: str | None
+    hash: str | None
+    status: str  # "appended", or "exists" for an idempotent repeat (prev and hash then None)
 
     def as_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "id": self.id, "type": self.type, "prev": self.prev,
@@ -245,7 +245,7 @@ def parse_submissions(items: Sequence[Any]) -> list[tuple[str | None, str, dict[
     """
     if not items:
         raise InvalidEvent("empty batch: nothing to append")
-    parsed = []
+    parsed: list[tuple[str | None, str, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -330,6 +330,7 @@ def _append_locked(
             raise LogUnavailable(str(path), f"write failed: {exc.strerror or exc}") from None
         last = results[-1] if results[-1].status == "appended" else next(
             r for r in reversed(results) if r.status == "appended")
+        assert last.hash is not None
         index.commit(overlay, Position(last.seq, tail.position.offset + len(data), last.hash))
         return results
     finally:
@@ -351,7 +352,7 @@ def _stage(
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
             if existing.type == event_type and existing.digest == digest(event_type, data):
-                results.append(Appended(existing.seq, event_id, event_type, "", "", "exists"))
+                results.append(Appended(existing.seq, event_id, event_type, None, None, "exists"))
                 continue
             raise InvalidEvent(f"id '{event_id}' already exists (seq {existing.seq}) "
                                "with other content", index=index, field="id")
