@@ -38,10 +38,24 @@ class Index:
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError:
+            # A damaged index is only derived data: throw it away and rebuild it.
+            for suffix in ("", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None)
-        # Derived data, checked against the log before use: durability is the log's job.
-        db.execute("PRAGMA synchronous=OFF")
-        db.executescript(_SCHEMA)
+        try:
+            # Derived data, checked against the log before use: durability is the log's job.
+            db.execute("PRAGMA synchronous=OFF")
+            db.executescript(_SCHEMA)
+            db.execute("SELECT count(*) FROM meta").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
         return db
 
     def close(self) -> None:
