@@ -8,9 +8,6 @@ on stderr. Heavy modules are imported inside the commands so that ``--help``
 stays fast.
 """
 
-# Imports inside the commands keep ``projections --help`` fast.
-# ruff: noqa: PLC0415
-
 from __future__ import annotations
 
 import sys

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from eventlog.codec import GENESIS, encode, line_hash
 
 Record = dict[str, Any]

@@ -1,0 +1,89 @@
+"""Reduced-precision dates and the known-at cut."""
+
+from __future__ import annotations
+
+import pytest
+
+from projections.errors import InvalidDate, InvalidKnownAt
+from projections.timeaxes import (
+    KnownAt,
+    date_key,
+    earliest,
+    latest,
+    occurred_by,
+    occurred_since,
+    parse_date,
+    parse_known_at,
+)
+
+
+def test_earliest_and_latest_days_of_reduced_dates() -> None:
+    """A year or month stands for its first through last day."""
+    assert (earliest("2025"), latest("2025")) == ("2025-01-01", "2025-12-31")
+    assert (earliest("2024-02"), latest("2024-02")) == ("2024-02-01", "2024-02-29")
+    assert (earliest("2025-06-16"), latest("2025-06-16")) == ("2025-06-16", "2025-06-16")
+
+
+def test_a_month_counts_as_occurred_by_a_day_inside_it() -> None:
+    """A round dated 2025-06 may have occurred by 2025-06-16, so it counts."""
+    assert occurred_by("2025-06", "2025-06-16")
+
+
+def test_a_day_counts_as_of_its_month() -> None:
+    """As of 2025-06 means by the end of June."""
+    assert occurred_by("2025-06-30", "2025-06")
+    assert not occurred_by("2025-07-01", "2025-06")
+
+
+def test_no_as_of_admits_everything() -> None:
+    """Without --as-of every date counts."""
+    assert occurred_by("2099", None)
+
+
+def test_since_admits_periods_overlapping_the_start() -> None:
+    """A round dated 2025-06 may have occurred since 2025-06-16."""
+    assert occurred_since("2025-06", "2025-06-16")
+    assert not occurred_since("2025-05-31", "2025-06")
+
+
+def test_coarser_dates_sort_first_on_the_same_earliest_day() -> None:
+    """2025-06 sorts before 2025-06-01, which sorts before 2025-06-02."""
+    assert sorted(["2025-06-02", "2025-06-01", "2025-06"], key=date_key) == [
+        "2025-06",
+        "2025-06-01",
+        "2025-06-02",
+    ]
+
+
+@pytest.mark.parametrize("text", ["2025-13", "2025-02-30", "June", "25-06-01", ""])
+def test_bad_dates_are_refused(text: str) -> None:
+    """Dates off the calendar or in another format raise InvalidDate."""
+    with pytest.raises(InvalidDate):
+        parse_date(text)
+
+
+def test_known_at_seq() -> None:
+    """A number is a seq."""
+    assert KnownAt(seq=12) == parse_known_at("12")
+
+
+def test_known_at_timestamp_is_normalised_to_utc() -> None:
+    """A timestamp with an offset becomes the fixed-width UTC form of recorded_at."""
+    expected = KnownAt(recorded_at="2025-06-16T08:00:00.000000Z")
+    assert expected == parse_known_at("2025-06-16T10:00:00+02:00")
+    assert expected == parse_known_at("2025-06-16T08:00:00Z")
+
+
+def test_known_at_garbage_is_refused() -> None:
+    """Neither a seq nor a timestamp raises InvalidKnownAt."""
+    with pytest.raises(InvalidKnownAt):
+        parse_known_at("yesterday")
+
+
+def test_known_at_admits_by_seq_and_time() -> None:
+    """The cut admits records up to and including its seq or time."""
+    record = {"seq": 5, "recorded_at": "2025-06-16T08:00:00.000000Z"}
+    assert KnownAt(seq=5).admits(record)
+    assert not KnownAt(seq=4).admits(record)
+    assert KnownAt(recorded_at="2025-06-16T08:00:00.000000Z").admits(record)
+    assert not KnownAt(recorded_at="2025-06-16T07:59:59.999999Z").admits(record)
