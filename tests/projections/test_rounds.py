@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Log, istanbul, qty
+from projection_logs import Log, istanbul, qty
 
 from projections.rounds import rounds_view
 from projections.state import fold

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Log, istanbul, qty
+from projection_logs import Log, istanbul, qty
 
 from projections.state import fold
 from projections.timeaxes import KnownAt

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Log, istanbul, qty, source
+from projection_logs import Log, istanbul, qty, source
 
 from projections.errors import UnknownFact
 from projections.state import fold

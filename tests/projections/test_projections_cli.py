@@ -1,0 +1,235 @@
+"""The ``projections`` command, through click's CliRunner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner, Result
+from projection_logs import istanbul
+
+from projections.cli import main
+from projections.rebuild import locked
+
+
+def run(log_dir: Path, *args: str) -> Result:
+    """Invoke ``projections --log log_dir args``."""
+    return CliRunner().invoke(main, ["--log", str(log_dir), *args])
+
+
+def as_json(log_dir: Path, *args: str) -> dict[str, Any]:
+    """Invoke a command with --json and parse its one JSON object."""
+    result = run(log_dir, *args, "--json")
+    assert result.exit_code == 0, result.output
+    parsed: dict[str, Any] = orjson.loads(result.stdout)
+    return parsed
+
+
+def failed(result: Result, code: int) -> str:
+    """Check a failure: the exit code, no stdout, one ``Error:`` line on stderr; return it."""
+    assert (result.exit_code, result.stdout) == (code, "")
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_totals_json_keys(story_log: Path) -> None:
+    """totals --json has the contract's keys at every level."""
+    view = as_json(story_log, "totals")
+    assert {"known_at", "as_of", "totals", "reported_totals", "offers"} <= set(view)
+    entry = view["totals"][0]
+    keys = {"kind", "from", "to", "low", "high", "best", "exact", "rounds", "by_party"}
+    assert keys | {"discrepant_rounds"} <= set(entry)
+    assert {"low", "high", "best", "rounds"} <= set(entry["by_party"]["UA"]) & set(
+        entry["by_party"]["RU"]
+    )
+    reported = {
+        "id",
+        "kind",
+        "from",
+        "to",
+        "scope",
+        "as_of",
+        "count",
+        "source",
+        "rounds_sum",
+        "gap",
+    }
+    assert reported <= set(view["reported_totals"][0])
+    assert {"low", "high", "best"} <= set(view["reported_totals"][0]["rounds_sum"])
+    assert {"id", "kind", "from", "to", "count", "as_of", "source"} <= set(view["offers"][0])
+    assert view["known_at"]["seq"] == 20
+
+
+def test_rounds_json_keys(story_log: Path) -> None:
+    """rounds --json has the contract's keys for rounds, flows and accounts."""
+    view = as_json(story_log, "rounds")
+    assert {"known_at", "as_of", "rounds"} <= set(view)
+    found = view["rounds"][-1]
+    assert {"round", "occurred_on", "agreement", "label", "mediators", "revisions", "flows"} <= set(
+        found
+    )
+    flow = found["flows"][0]
+    assert {"kind", "from", "to", "accounts", "low", "high", "best", "discrepancy"} <= set(flow)
+    assert {"id", "count"} == set(flow["accounts"]["UA"])
+
+
+def test_trail_json_keys(story_log: Path) -> None:
+    """trail --json has the contract's keys for the trail and each version."""
+    view = as_json(story_log, "trail", "e6")
+    assert {"id", "type", "status", "versions"} <= set(view)
+    keys = {"seq", "event_id", "recorded_at", "recorded_by", "action", "data", "changes", "reason"}
+    assert all(keys <= set(v) for v in view["versions"])
+    assert view["versions"][1]["changes"]["count"]["to"]["value"] == 3645
+
+
+def test_totals_table(story_log: Path) -> None:
+    """totals prints readable tables with the flow, the figures and the gap."""
+    result = run(story_log, "totals")
+    assert result.exit_code == 0
+    assert (
+        "bodies  RU    UA  6057  6057  6060  no     3       6057     6060     r3" in result.stdout
+    )
+    assert "Reported totals" in result.stdout
+    assert "Outstanding offers" in result.stdout
+
+
+def test_rounds_table(story_log: Path) -> None:
+    """rounds prints one row per flow and marks discrepancies."""
+    result = run(story_log, "rounds")
+    assert result.exit_code == 0
+    assert "UA:3645 RU:3648" in result.stdout
+    assert "DIFFER" in result.stdout
+
+
+def test_trail_table(story_log: Path) -> None:
+    """trail prints each version with the change and the reason."""
+    result = run(story_log, "trail", "e6")
+    assert result.exit_code == 0
+    assert "count: 3640 -> 3645" in result.stdout
+    assert "typo in the HQ statement" in result.stdout
+
+
+def test_known_at_before_the_correction(story_log: Path) -> None:
+    """Known at seq 16, UA's sum is 6052 and the trail has one version."""
+    totals = as_json(story_log, "totals", "--known-at", "16")
+    assert totals["totals"][0]["by_party"]["UA"]["best"] == 6052
+    assert totals["known_at"]["seq"] == 16
+    assert len(as_json(story_log, "trail", "e6", "--known-at", "16")["versions"]) == 1
+
+
+def test_known_at_after_the_correction(story_log: Path) -> None:
+    """Known at seq 17, UA's sum is the corrected 6057."""
+    totals = as_json(story_log, "totals", "--known-at", "17")
+    assert totals["totals"][0]["by_party"]["UA"]["best"] == 6057
+
+
+def test_known_at_a_timestamp(story_log: Path, story: Any) -> None:
+    """A UTC timestamp cuts the log at what had been recorded by then."""
+    stamp = story.records[15]["recorded_at"]
+    totals = as_json(story_log, "totals", "--known-at", stamp)
+    assert (totals["known_at"]["seq"], totals["known_at"]["recorded_at"]) == (16, stamp)
+
+
+def test_as_of(story_log: Path) -> None:
+    """--as-of counts only rounds that occurred by then."""
+    rounds = as_json(story_log, "rounds", "--as-of", "2025-06-13")
+    assert (rounds["as_of"], [r["round"] for r in rounds["rounds"]]) == ("2025-06-13", ["r4", "r1"])
+
+
+def test_as_of_and_known_at_together(story_log: Path) -> None:
+    """Both axes combine: as of the 16th, known at seq 16."""
+    totals = as_json(story_log, "totals", "--as-of", "2025-06-16", "--known-at", "16")
+    assert (totals["totals"][0]["best"], totals["reported_totals"][0]["gap"]) == (6052, 8)
+
+
+def test_log_from_the_environment(story_log: Path) -> None:
+    """Without --log, $EVENTLOG_DIR names the log."""
+    result = CliRunner().invoke(main, ["totals", "--json"], env={"EVENTLOG_DIR": str(story_log)})
+    assert orjson.loads(result.stdout)["known_at"]["seq"] == 20
+
+
+def test_queries_leave_the_log_untouched(story_log: Path) -> None:
+    """Running every query leaves the log's bytes unchanged."""
+    before = (story_log / "events.jsonl").read_bytes()
+    for args in (["totals"], ["rounds"], ["trail", "e6"], ["totals", "--json"]):
+        run(story_log, *args)
+    assert (story_log / "events.jsonl").read_bytes() == before
+
+
+def test_rebuild_prints_one_summary_line(story_log: Path, tmp_path: Path) -> None:
+    """rebuild exits 0 with one line on stdout and nothing on stderr."""
+    result = run(story_log, "rebuild", "--out", str(tmp_path / "out"))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.count("\n") == 1
+    assert "at seq 20: full" in result.stdout
+
+
+def test_rebuild_outputs_have_the_query_shapes(story_log: Path, tmp_path: Path) -> None:
+    """totals.json and rounds.json equal the --json output of the queries."""
+    run(story_log, "rebuild", "--out", str(tmp_path / "out"))
+    current = tmp_path / "out" / "current"
+    assert orjson.loads((current / "totals.json").read_bytes()) == as_json(story_log, "totals")
+    assert orjson.loads((current / "rounds.json").read_bytes()) == as_json(story_log, "rounds")
+    trails = orjson.loads((current / "trails.json").read_bytes())["trails"]
+    assert trails[5] == as_json(story_log, "trail", "e6")
+
+
+def test_rebuild_refuses_a_rewritten_log(story_log: Path, tmp_path: Path) -> None:
+    """A checkpoint the log no longer holds exits 3 with one Error line naming --full."""
+    out = str(tmp_path / "out")
+    run(story_log, "rebuild", "--out", out)
+    istanbul().write(story_log, upto=5)
+    line = failed(run(story_log, "rebuild", "--out", out), 3)
+    assert "--full" in line
+    assert run(story_log, "rebuild", "--out", out, "--full").exit_code == 0
+
+
+def test_rebuild_while_locked(story_log: Path, tmp_path: Path) -> None:
+    """A rebuild while another holds the lock exits 4."""
+    (tmp_path / "out").mkdir()
+    with locked(tmp_path / "out" / ".lock"):
+        failed(run(story_log, "rebuild", "--out", str(tmp_path / "out")), 4)
+
+
+def test_missing_log(tmp_path: Path) -> None:
+    """A missing log exits 1 with one Error line."""
+    assert "no event log" in failed(run(tmp_path / "nolog", "totals"), 1)
+
+
+def test_unknown_trail(story_log: Path) -> None:
+    """A trail of an unknown id exits 1 with one Error line."""
+    assert "'nope'" in failed(run(story_log, "trail", "nope"), 1)
+
+
+@pytest.mark.parametrize(
+    "args", [["totals", "--known-at", "soon"], ["rounds", "--as-of", "2025-13"]]
+)
+def test_bad_time_arguments(story_log: Path, args: list[str]) -> None:
+    """A bad --known-at or --as-of exits 2 with one Error line."""
+    failed(run(story_log, *args), 2)
+
+
+@pytest.mark.parametrize("command", ["totals", "rounds", "trail", "rebuild"])
+def test_every_command_has_help(command: str) -> None:
+    """Every command documents itself in --help."""
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert main.commands[command].help
+    assert "Usage:" in result.stdout
+
+
+def test_help_does_not_import_the_heavy_modules() -> None:
+    """--help loads neither sqlite3 nor the rebuild driver."""
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom projections.cli import main\n"
+        "CliRunner().invoke(main, ['--help'])\n"
+        "print(sorted({'sqlite3', 'projections.rebuild', 'projections.totals'} & set(sys.modules)))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
