@@ -1,0 +1,1 @@
+"""The benchmark of the log and the projections: ``python -m tests.benchmarks``."""

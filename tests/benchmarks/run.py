@@ -1,0 +1,244 @@
+"""The benchmark driver: build logs at each size, run every step on them, print the table.
+
+Each step runs in a child process (``tests.benchmarks.steps`` or a CLI), so
+that its peak RSS is read from ``os.wait4`` for that child alone; library
+steps time themselves (imports excluded), CLI steps are timed from outside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tests.benchmarks import report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Measure:
+    """One measured step: seconds, peak RSS of its process (bytes), and extra figures."""
+
+    seconds: float
+    rss: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Options:
+    sizes: list[int]
+    batch: int = 100_000
+    big_batch: int = 100_000
+    appends: int = 1000
+    incremental: tuple[int, int] = (1, 1000)
+    startup_runs: int = 10
+    cli_runs: int = 5
+    work: Path | None = None
+    verbose: bool = True
+
+
+def parse_size(text: str) -> int:
+    """``10k`` -> 10000, ``1M`` -> 1000000, ``250`` -> 250."""
+    text = text.strip()
+    scale = {"k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}.get(text[-1:], 1)
+    number = text[:-1] if scale != 1 else text
+    return int(float(number) * scale)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["EVENTLOG_USER"] = "bench"
+    env.pop("EVENTLOG_FAILPOINT", None)
+    return env
+
+
+def run_child(argv: list[str], stdin: bytes | None = None) -> tuple[bytes, float, int]:
+    """Run a child to completion: its stdout, wall seconds and peak RSS (bytes)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else None,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    out, err = _talk(proc, stdin)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:4])} ... exited {proc.returncode}: "
+                           f"{err.decode(errors='replace')[-2000:]}")
+    return out, wall, usage.ru_maxrss * 1024
+
+
+def _talk(proc: subprocess.Popen[bytes], stdin: bytes | None) -> tuple[bytes, bytes]:
+    """Feed stdin and read both pipes without reaping the child (``wait4`` does that)."""
+    import threading
+
+    chunks: dict[str, bytes] = {}
+
+    def drain(name: str, stream: Any) -> None:
+        chunks[name] = stream.read()
+
+    readers = [threading.Thread(target=drain, args=(n, s))
+               for n, s in (("out", proc.stdout), ("err", proc.stderr))]
+    for reader in readers:
+        reader.start()
+    if proc.stdin is not None:
+        proc.stdin.write(stdin or b"")
+        proc.stdin.close()
+    for reader in readers:
+        reader.join()
+    return chunks["out"], chunks["err"]
+
+
+def run_step(name: str, **args: Any) -> Measure:
+    """Run one step of ``tests.benchmarks.steps`` in a child process."""
+    argv = [sys.executable, "-m", "tests.benchmarks.steps", name, orjson.dumps(args).decode()]
+    out, wall, rss = run_child(argv)
+    result = orjson.loads(out.strip().splitlines()[-1])
+    seconds = result.pop("seconds", wall)
+    result["wall"] = wall
+    return Measure(seconds, rss, result)
+
+
+def script(name: str) -> list[str]:
+    """The console script ``name`` beside this interpreter (no shell shims), else ``-m``."""
+    path = Path(sys.executable).parent / name
+    if path.exists():
+        return [str(path)]
+    return [sys.executable, "-m", f"{name}.cli"]
+
+
+def run_cli(argv: list[str], runs: int = 1, stdin: bytes | None = None) -> Measure:
+    """Median wall time and largest peak RSS of ``runs`` runs of a command."""
+    walls, peak = [], 0
+    for _ in range(runs):
+        _, wall, rss = run_child(argv, stdin)
+        walls.append(wall)
+        peak = max(peak, rss)
+    return Measure(statistics.median(walls), peak, {"runs": runs, "min": min(walls)})
+
+
+def _say(opts: Options, text: str) -> None:
+    if opts.verbose:
+        print(text, file=sys.stderr, flush=True)
+
+
+def cli_append(log: Path, prefix: str, runs: int) -> tuple[Measure, Measure]:
+    """A single event through ``eventlog append``: cold (index rebuilt), then steady state."""
+    from tests.benchmarks.generate import single_transfer
+
+    (log / ".index.sqlite").unlink(missing_ok=True)
+    argv = [*script("eventlog"), "--log", str(log), "append", "-"]
+    cold = run_cli(argv, 1, orjson.dumps(single_transfer(f"{prefix}-cold")))
+    walls, peak = [], 0
+    for i in range(runs):
+        m = run_cli(argv, 1, orjson.dumps(single_transfer(f"{prefix}-{i:03d}")))
+        walls.append(m.seconds)
+        peak = max(peak, m.rss)
+    return cold, Measure(statistics.median(walls), peak, {"runs": runs})
+
+
+def bench_size(n: int, work: Path, opts: Options) -> dict[str, Measure]:
+    """Every per-size step, in an order that keeps the log valid for the next one."""
+    log, out, scratch = work / f"log-{n}", work / f"out-{n}", work / f"scratch-{n}"
+    for path in (log, scratch):
+        path.mkdir(parents=True)
+    m: dict[str, Measure] = {}
+    _say(opts, f"[{n}] generating through eventlog.store.append ...")
+    m["generate"] = run_step("generate", log=str(log), events=n, batch=opts.batch)
+    m["file"] = Measure(0.0, 0, {"bytes": (log / "events.jsonl").stat().st_size})
+    _say(opts, f"[{n}] baseline, verify ...")
+    runs = [run_step("baseline", log=str(log)) for _ in range(3)]
+    m["baseline"] = sorted(runs, key=lambda r: r.seconds)[1]
+    m["verify"] = run_step("verify", log=str(log))
+    m["verify_cli"] = run_cli([*script("eventlog"), "--log", str(log), "verify"])
+    _say(opts, f"[{n}] full rebuild ...")
+    m["rebuild_full"] = run_step("rebuild", log=str(log), out=str(out), full=True)
+    for count in opts.incremental:
+        _say(opts, f"[{n}] incremental rebuild after {count} ...")
+        m[f"append_{count}"] = run_step("append_new", log=str(log), events=count,
+                                        seed=count, prefix=f"inc{count}")
+        m[f"rebuild_inc_{count}"] = run_step("rebuild", log=str(log), out=str(out))
+    _say(opts, f"[{n}] batch append of {opts.big_batch} ...")
+    m["batch_append"] = run_step("append_new", log=str(log), events=opts.big_batch,
+                                 seed=7, prefix="batch")
+    _say(opts, f"[{n}] CLI single append ...")
+    m["cli_append_cold"], m["cli_append"] = cli_append(log, "cli", opts.cli_runs)
+    _say(opts, f"[{n}] {opts.appends} single durable appends ...")
+    m["single"] = run_step("single_appends", log=str(log), scratch=str(scratch),
+                           count=opts.appends, prefix="single")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(log, ignore_errors=True)
+    return m
+
+
+def bench_once(work: Path, opts: Options) -> dict[str, Measure]:
+    """The steps that do not depend on the size: start-up, and the 10-event log."""
+    _say(opts, "start-up and the 10-event log ...")
+    m: dict[str, Measure] = {}
+    m["python"] = run_cli([sys.executable, "-c", "pass"], opts.startup_runs)
+    m["eventlog_help"] = run_cli([*script("eventlog"), "--help"], opts.startup_runs)
+    m["projections_help"] = run_cli([*script("projections"), "--help"], opts.startup_runs)
+    small = work / "log-10"
+    small.mkdir()
+    run_step("generate", log=str(small), events=10, batch=10)
+    m["cli_append_cold"], m["cli_append"] = cli_append(small, "cli", opts.cli_runs)
+    return m
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, Python version and date of this run."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": model,
+        "cores": str(os.cpu_count()),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks",
+                                     description="Benchmark the log and the projections.")
+    parser.add_argument("--sizes", default="10k,100k,1M",
+                        help="Comma-separated log sizes (default 10k,100k,1M).")
+    parser.add_argument("--out", type=Path, help="Also write the report to this file.")
+    parser.add_argument("--appends", type=int, default=1000,
+                        help="Single durable appends to time (default 1000).")
+    parser.add_argument("--batch", default="100k", help="Batch size of one append (100k).")
+    parser.add_argument("--work", type=Path, help="Work directory (default: a temp dir).")
+    parser.add_argument("--quiet", action="store_true", help="No progress on stderr.")
+    ns = parser.parse_args(argv)
+    batch = parse_size(ns.batch)
+    opts = Options(sizes=[parse_size(s) for s in ns.sizes.split(",") if s.strip()],
+                   batch=batch, big_batch=batch, appends=ns.appends, verbose=not ns.quiet)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="eventlog-bench-", dir=ns.work) as tmp:
+        work = Path(tmp)
+        once = bench_once(work, opts)
+        results = {n: bench_size(n, work, opts) for n in opts.sizes}
+    text = report.render(machine(), opts, once, results, time.perf_counter() - started)
+    print(text)
+    if ns.out is not None:
+        ns.out.write_text(text)
+    return 0
