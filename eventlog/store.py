@@ -15,7 +15,7 @@ import getpass
 import os
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from eventlog.rules import MemoryCatalog, RuleError, apply, check, digest
 
 LOCK_FILE = ".lock"
 QUARANTINE_DIR = "quarantine"
+PENDING_FILE = ".pending"
+"""The batch being written (its offset, then its bytes), so a crash never leaves half a batch."""
 FAILPOINT_ENV = "EVENTLOG_FAILPOINT"
 """Names a point at which the writer stops dead (``os._exit(70)``), for crash tests:
 ``append.half-write``, ``append.before-fsync``, ``append.before-ack``."""
@@ -230,7 +232,9 @@ def _error_field(exc: ValidationError) -> tuple[str, str]:
     field = ".".join(loc).replace("from_", "from")
     message = err["msg"]
     if err["type"] == "union_tag_invalid":
-        message = f"unknown event type {err['input'].get('type')!r}"
+        field, message = "type", f"unknown event type {err['input'].get('type')!r}"
+    elif err["type"] == "union_tag_not_found":
+        field, message = "type", "field required"
     elif err["type"] == "missing":
         message = "field required"
     elif err["type"] == "extra_forbidden":
@@ -307,7 +311,7 @@ def _append_locked(
     now: dt.datetime | None,
 ) -> list[Appended]:
     path = log_file(log_dir)
-    tail = read_tail(path)
+    tail = _finish_batch(log_dir, fd, read_tail(path))
     if expect_seq is not None and expect_seq != tail.position.seq:
         raise SeqConflict(expect_seq, tail.position.seq)
     index = Index(log_dir)
@@ -324,10 +328,15 @@ def _append_locked(
             _quarantine(log_dir, fd, tail)
         data = b"".join(lines)
         try:
+            if len(lines) > 1:
+                _begin_batch(log_dir, tail.position.offset, data)
             _write(fd, data, log_dir if created else None)
         except OSError as exc:
             _cut_back(fd, tail.position.offset)
+            _end_batch(log_dir)
             raise LogUnavailable(str(path), f"write failed: {exc.strerror or exc}") from None
+        if len(lines) > 1:
+            _end_batch(log_dir)
         last = results[-1] if results[-1].status == "appended" else next(
             r for r in reversed(results) if r.status == "appended")
         assert last.hash is not None
@@ -387,6 +396,52 @@ def _write(fd: int, data: bytes, created_in: Path | None) -> None:
     if created_in is not None:
         _fsync_dir(created_in)
     _failpoint("append.before-ack")
+
+
+def _begin_batch(log_dir: Path, offset: int, data: bytes) -> None:
+    """Record a multi-line batch durably before writing it, so a crash can be rolled forward."""
+    path = log_dir / PENDING_FILE
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    try:
+        _write_all(fd, b"%d\n" % offset + data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        _fsync_dir(log_dir)
+
+
+def _end_batch(log_dir: Path) -> None:
+    # Not fsync'd: a stale record is harmless, its batch is whole in the log.
+    with suppress(OSError):
+        os.truncate(log_dir / PENDING_FILE, 0)
+
+
+def _finish_batch(log_dir: Path, fd: int, tail: Tail) -> Tail:
+    """Complete a batch a crash cut after some of its lines: a batch is all or nothing.
+
+    Readers may already have seen the batch's first lines, so it is rolled
+    forward, never back; the torn bytes go to quarantine as usual. A batch of
+    which no complete line reached the log is dropped with the torn tail.
+    """
+    try:
+        offset_text, _, data = (log_dir / PENDING_FILE).read_bytes().partition(b"\n")
+        offset = int(offset_text)
+    except (OSError, ValueError):
+        return tail
+    done = tail.position.offset - offset
+    if not 0 < done < len(data):
+        return tail
+    os.lseek(fd, offset, os.SEEK_SET)
+    if os.read(fd, done) != data[:done]:
+        return tail
+    if tail.torn:
+        _quarantine(log_dir, fd, tail)
+    _write_all(fd, data[done:])
+    os.fsync(fd)
+    _end_batch(log_dir)
+    return read_tail(log_file(log_dir))
 
 
 def _cut_back(fd: int, size: int) -> None:
