@@ -67,7 +67,8 @@ def _read_input(stream: Any) -> list[tuple[int, Any]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidEvent(f"input is not UTF-8 (bad byte at offset {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InvalidEvent(f"line {line}: not UTF-8 (bad byte at offset {exc.start})") from None
     if not text.strip():
         raise InvalidEvent("empty batch: the input holds no event")
     try:
@@ -361,11 +362,15 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, event_type: str | Non
     """List the log's events: a table, or JSON lines with --json."""
     import orjson
 
+    from eventlog.errors import LogNotFound
     from eventlog.reader import LogReader
     from eventlog.render import summary
 
+    reader = LogReader(ctx.obj)
+    if not reader.path.is_file():  # fail before the table header is printed
+        raise LogNotFound(str(reader.path))
     rows = (
-        r for r in LogReader(ctx.obj).records()
+        r for r in reader.records()
         if r["seq"] >= from_seq and (event_type is None or r["type"] == event_type)
     )
     if as_json:
