@@ -20,13 +20,14 @@ Rules:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from projections import intervals
 from projections.facts import CURRENT, State
 from projections.intervals import ZERO, Interval
 from projections.rounds import PARTIES, FlowKey, RoundView, collect, flow_order, known_at
-from projections.timeaxes import date_key, earliest, occurred_by, occurred_since
+from projections.timeaxes import date_key, earliest, latest, occurred_by
 
 
 def _party_block(figure: Interval, rounds: int) -> dict[str, Any]:
@@ -73,29 +74,94 @@ def flow_totals(views: list[RoundView]) -> list[dict[str, Any]]:
     return result
 
 
-def _in_scope(view: RoundView, scope: dict[str, Any], as_of: str) -> bool:
-    occurred_on = view.data["occurred_on"]
-    if not occurred_by(occurred_on, as_of):
-        return False
-    if "agreement" in scope:
-        return bool(view.data.get("agreement") == scope["agreement"])
-    return occurred_since(occurred_on, scope["since"])
+class FlowSeries:
+    """One flow's rounds in date order, with prefix sums so a date range sums in O(log n)."""
+
+    def __init__(self) -> None:
+        self.earliest: list[str] = []
+        self.latest: list[str] = []
+        self.figures: list[Interval] = []
+        self.low = [0]
+        self.high = [0]
+        self.best = [0]
+        self.open = [0]
+        self.approx = [0]
+        self.coarse: list[int] = []
+        """Indexes of reduced-precision rounds: they may overlap a range that starts after them."""
+
+    def append(self, occurred_on: str, figure: Interval) -> None:
+        """Add the next round (rounds come in date order)."""
+        if len(occurred_on) < 10:
+            self.coarse.append(len(self.figures))
+        self.earliest.append(earliest(occurred_on))
+        self.latest.append(latest(occurred_on))
+        self.figures.append(figure)
+        self.low.append(self.low[-1] + figure.low)
+        self.high.append(self.high[-1] + (figure.high or 0))
+        self.best.append(self.best[-1] + figure.best)
+        self.open.append(self.open[-1] + (figure.high is None))
+        self.approx.append(self.approx[-1] + figure.approx)
+
+    def between(self, since: str, as_of: str) -> tuple[Interval, int]:
+        """The sum of rounds that may have occurred on or after ``since`` and by ``as_of``."""
+        start, stop = earliest(since), latest(as_of)
+        hi = bisect_right(self.earliest, stop)
+        lo = min(bisect_left(self.earliest, start), hi)
+        opened = self.open[hi] - self.open[lo]
+        figure = Interval(
+            self.low[hi] - self.low[lo],
+            None if opened else self.high[hi] - self.high[lo],
+            self.best[hi] - self.best[lo],
+            self.approx[hi] > self.approx[lo],
+        )
+        count = hi - lo
+        year_before = f"{int(start[:4]) - 1:04d}{start[4:]}"
+        first = bisect_left(self.coarse, bisect_left(self.earliest, year_before))
+        for index in self.coarse[first:]:
+            if index >= lo:
+                break
+            if self.latest[index] >= start:
+                figure, count = intervals.add(figure, self.figures[index]), count + 1
+        return figure, count
 
 
-def rounds_sum(views: list[RoundView], data: dict[str, Any]) -> tuple[Interval, int]:
-    """The sum of the rounds in a reported total's scope and flow, and how many rounds."""
-    figure, n = ZERO, 0
-    for view in views:
-        if not _in_scope(view, data["scope"], data["as_of"]):
-            continue
-        for flow in view.flows:
-            kind, sender, receiver = flow.key
-            if kind != data["kind"] or receiver != data["to"]:
-                continue
-            if "from" in data and sender != data["from"]:
-                continue
-            figure, n = intervals.add(figure, flow.figure), n + 1
-    return figure, n
+class Scopes:
+    """The recorded rounds indexed for reconciliation: by flow, and by agreement."""
+
+    def __init__(self, views: list[RoundView]) -> None:
+        self.series: dict[FlowKey, FlowSeries] = {}
+        self.agreements: dict[str, list[RoundView]] = {}
+        for view in views:
+            for flow in view.flows:
+                if flow.key not in self.series:
+                    self.series[flow.key] = FlowSeries()
+                self.series[flow.key].append(view.data["occurred_on"], flow.figure)
+            agreement = view.data.get("agreement")
+            if agreement is not None:
+                self.agreements.setdefault(agreement, []).append(view)
+
+    def _matches(self, key: FlowKey, data: dict[str, Any]) -> bool:
+        kind, sender, receiver = key
+        same_sender: bool = data.get("from", sender) == sender
+        return kind == data["kind"] and receiver == data["to"] and same_sender
+
+    def rounds_sum(self, data: dict[str, Any]) -> tuple[Interval, int]:
+        """The sum of the rounds in a reported total's scope and flow, and how many rounds."""
+        figure, count = ZERO, 0
+        scope, as_of = data["scope"], data["as_of"]
+        if "agreement" in scope:
+            for view in self.agreements.get(scope["agreement"], []):
+                if not occurred_by(view.data["occurred_on"], as_of):
+                    continue
+                for flow in view.flows:
+                    if self._matches(flow.key, data):
+                        figure, count = intervals.add(figure, flow.figure), count + 1
+            return figure, count
+        for key, series in self.series.items():
+            if self._matches(key, data):
+                part, n = series.between(scope["since"], as_of)
+                figure, count = intervals.add(figure, part), count + n
+        return figure, count
 
 
 def _current(state: State, kind: str, as_of: str | None) -> list[tuple[str, dict[str, Any]]]:
@@ -115,8 +181,9 @@ def reported_totals(
 ) -> list[dict[str, Any]]:
     """Each current reported total beside the sum of its scope's rounds, and the gap."""
     result = []
+    scopes = Scopes(views)
     for fact_id, data in _current(state, "total.reported", as_of):
-        figure, n = rounds_sum(views, data)
+        figure, n = scopes.rounds_sum(data)
         result.append(
             {
                 "id": fact_id,
