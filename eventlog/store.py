@@ -27,7 +27,7 @@ from eventlog.errors import CorruptLog, InvalidEvent, LogNotFound, LogUnavailabl
 from eventlog.events import SCHEMA_VERSION, SUBMISSION, dump_data
 from eventlog.index import Index
 from eventlog.reader import EMPTY, Position, line_ending_at, log_file
-from eventlog.rules import MemoryCatalog, RuleError, apply, check, digest
+from eventlog.rules import MemoryCatalog, RuleError, apply, check, digest, stored_changes
 
 LOCK_FILE = ".lock"
 QUARANTINE_DIR = "quarantine"
@@ -128,12 +128,28 @@ def read_tail(path: Path) -> Tail:
                          seq=record.get("seq") if isinstance(record.get("seq"), int) else None
                          ) from None
     seq = record["seq"]
+    _check_window(block[: end - start - len(line) - 1], start, seq)
     before = line_ending_at(path, end - len(line) - 1)
     expected = GENESIS if before is None else line_hash(before)
     if record["prev"] != expected or (before is None and seq != 1):
         raise CorruptLog("'prev' does not match the hash of the line before it",
                          line=seq, seq=seq)
     return Tail(Position(seq, end, line_hash(line)), record, size)
+
+
+def _check_window(head: bytes, start: int, seq: int) -> None:
+    """Damage followed by a valid line is corruption, not a torn tail: check the lines read.
+
+    Only the lines already read to find the tail are checked, so this is cheap;
+    ``verify`` checks the whole log.
+    """
+    lines = head.split(b"\n")[:-1]
+    if start > 0:
+        lines = lines[1:]  # the first may begin before the block
+    for back, line in enumerate(reversed(lines), start=1):
+        if _is_object_line(line) is None:
+            raise CorruptLog("line is not a valid record, and valid lines follow it",
+                             line=seq - back)
 
 
 def _guess_line(record: Record) -> int:
@@ -357,7 +373,10 @@ def _stage(
     results: list[Appended] = []
     lines: list[bytes] = []
     seq, prev = position.seq, position.hash
-    for index, (event_id, event_type, data) in enumerate(batch, start=1):
+    for index, (event_id, event_type, submitted) in enumerate(batch, start=1):
+        data = submitted
+        if event_type == "fact.corrected":  # store changes as the corrected fact stores them
+            data = stored_changes(overlay, submitted)
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
             if existing.type == event_type and existing.digest == digest(event_type, data):
