@@ -1,5 +1,9 @@
 """The ``archive.sqlite`` output: the projections as tables for ``sqlite3`` or Datasette.
 
+``trails`` is a view: the reported version of a fact is its row in ``events``,
+and only corrections and retractions are stored again (in ``revisions``, with
+the fact's data after that step), so the file holds each event's data once.
+
 The file is always built from scratch, in a new file, in one transaction,
 with fixed page settings and a fixed insert order, so that the same fold
 state gives byte-identical files.
@@ -14,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from projections.facts import State
+from projections.facts import FACT_TYPES, State
 from projections.rounds import RoundView
 
 SCHEMA = """
@@ -46,11 +50,18 @@ CREATE TABLE offers (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, from_party TEXT NOT NULL, to_party TEXT NOT NULL,
   value INTEGER NOT NULL, qualifier TEXT NOT NULL, as_of TEXT NOT NULL, agreement TEXT,
   source TEXT NOT NULL);
-CREATE TABLE trails (
+CREATE TABLE revisions (
   fact_id TEXT NOT NULL, step INTEGER NOT NULL, fact_type TEXT NOT NULL, seq INTEGER NOT NULL,
-  event_id TEXT NOT NULL, action TEXT NOT NULL, recorded_at TEXT NOT NULL,
-  recorded_by TEXT NOT NULL, reason TEXT, data TEXT NOT NULL, changes TEXT,
+  action TEXT NOT NULL, reason TEXT, data TEXT NOT NULL, changes TEXT,
   PRIMARY KEY (fact_id, step)) WITHOUT ROWID;
+CREATE VIEW trails AS
+  SELECT id AS fact_id, 0 AS step, type AS fact_type, seq, id AS event_id,
+         'reported' AS action, recorded_at, recorded_by, NULL AS reason, data, NULL AS changes
+  FROM events WHERE target IS NULL AND type IN ({fact_types})
+  UNION ALL
+  SELECT r.fact_id, r.step, r.fact_type, r.seq, e.id, r.action, e.recorded_at, e.recorded_by,
+         r.reason, r.data, r.changes
+  FROM revisions AS r JOIN events AS e ON e.seq = r.seq;
 """
 
 
@@ -140,13 +151,15 @@ def _offers(offers: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
         )  # fmt: skip
 
 
-def _trails(trails: Iterable[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+def _revisions(trails: Iterable[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
     dumps = orjson.dumps
     for t in trails:
-        for step, v in enumerate(t["versions"]):
+        versions = t["versions"]
+        for step in range(1, len(versions)):
+            v = versions[step]
             yield (
-                t["id"], step, t["type"], v["seq"], v["event_id"], v["action"], v["recorded_at"],
-                v["recorded_by"], v["reason"], dumps(v["data"]).decode(), _json(v["changes"]),
+                t["id"], step, t["type"], v["seq"], v["action"], v["reason"],
+                dumps(v["data"]).decode(), _json(v["changes"]),
             )  # fmt: skip
 
 
@@ -164,7 +177,8 @@ def write(
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         db.execute("BEGIN")
-        for statement in SCHEMA.split(";"):
+        fact_types = ", ".join(f"'{t}'" for t in FACT_TYPES)
+        for statement in SCHEMA.format(fact_types=fact_types).split(";"):
             if statement.strip():
                 db.execute(statement)
         inserts = {
@@ -175,7 +189,7 @@ def write(
             "totals": (10, _totals(totals["totals"])),
             "reported_totals": (13, _reported(totals["reported_totals"])),
             "offers": (9, _offers(totals["offers"])),
-            "trails": (11, _trails(trails)),
+            "revisions": (8, _revisions(trails)),
         }
         for table, (width, rows) in inserts.items():
             marks = ",".join("?" * width)

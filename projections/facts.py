@@ -1,7 +1,7 @@
 """The fact-version fold: each fact's current data, with corrections and retractions applied.
 
 A *fact* is an event of one of ``FACT_TYPES``. Its entry in ``state["facts"]``
-is a plain dict (cheap to fold, cheap to pickle)::
+is a plain dict (cheap to fold, cheap to marshal)::
 
     {"type": str, "data": <current data>, "status": "current" | "retracted",
      "steps": [<the fact's record>, <each correction / retraction record>...]}

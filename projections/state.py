@@ -1,7 +1,7 @@
 """The one fold of the read side: ``apply(state, record)``, one handler per event type.
 
 The state is made of plain containers only (dicts, lists, str, int) holding
-the records as read, so folding is O(1) per event and the state pickles and
+the records as read, so folding is O(1) per event and the state marshals and
 loads fast for incremental rebuilds. Figures (rounds, totals, trails) are
 derived from the state by ``projections.rounds``, ``projections.totals`` and
 ``projections.trails`` when they are asked for.

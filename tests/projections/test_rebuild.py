@@ -126,7 +126,7 @@ def test_leftovers_of_an_interrupted_rebuild_are_removed(tmp_path: Path) -> None
 def test_damaged_checkpoint_is_refused(tmp_path: Path) -> None:
     """An unreadable saved state raises CorruptCheckpoint."""
     first = build(istanbul(), tmp_path, upto=10)
-    (first.generation / "state.pickle").write_bytes(b"not a pickle")
+    (first.generation / "state.marshal").write_bytes(b"not a state")
     with pytest.raises(CorruptCheckpoint):
         build(istanbul(), tmp_path)
 
@@ -161,6 +161,10 @@ def test_archive_tables_can_be_queried(tmp_path: Path) -> None:
             table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("events", "rounds", "accounts", "totals", "trails")
         }
+        trail = db.execute(
+            "SELECT step, action, data ->> '$.count.value' FROM trails"
+            " WHERE fact_id = 'e6' ORDER BY step"
+        ).fetchall()
         best = db.execute(
             "SELECT best, low, high FROM totals"
             " WHERE kind = 'bodies' AND from_party = 'RU' AND party = 'all'"
@@ -168,6 +172,7 @@ def test_archive_tables_can_be_queried(tmp_path: Path) -> None:
     finally:
         db.close()
     assert counts == {"events": 20, "rounds": 4, "accounts": 9, "totals": 12, "trails": 20}
+    assert trail == [(0, "reported", 3640), (1, "corrected", 3645)]
     assert best == (6057, 6057, 6060)
 
 
