@@ -67,8 +67,9 @@ def _read_input(stream: Any) -> list[tuple[int, Any]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InvalidEvent(f"line {line}: not UTF-8 (bad byte at offset {exc.start})") from None
+        bad_line = raw.count(b"\n", 0, exc.start) + 1
+        raise InvalidEvent(f"line {bad_line}: not UTF-8 (bad byte at offset {exc.start})"
+                           ) from None
     if not text.strip():
         raise InvalidEvent("empty batch: the input holds no event")
     try:

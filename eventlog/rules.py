@@ -132,6 +132,27 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
     return info, new
 
 
+def stored_changes(catalog: Catalog, data: dict[str, Any]) -> dict[str, Any]:
+    """A correction's data with each changed value as the corrected fact stores it.
+
+    So that ``{"count": {"value": 5}}`` is stored with its default qualifier, as
+    the same count in a fact would be. Data that does not validate is returned
+    as given: ``check`` then rejects it.
+    """
+    info = catalog.event(data["target"])
+    if info is None or info.type not in FACT_DATA:
+        return data
+    changes: dict[str, Any] = data["changes"]
+    current = orjson.loads(info.data or b"{}")
+    merged = {k: v for k, v in {**current, **changes}.items() if v is not None}
+    try:
+        new = dump_data(FACT_DATA[info.type].model_validate(merged))
+    except ValidationError:
+        return data
+    return {**data, "changes": {k: None if v is None else new.get(k, v)
+                                for k, v in changes.items()}}
+
+
 def check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any]) -> None:
     """Raise ``RuleError`` if a new event breaks a rule against ``catalog``."""
     if catalog.event(event_id) is not None:
