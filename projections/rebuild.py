@@ -98,7 +98,11 @@ def gc_paused() -> Iterator[None]:
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive flock on ``path``; raises ``RebuildLocked`` if another holds it."""
-    with open(path, "a") as handle:
+    try:
+        handle = open(path, "a")  # noqa: SIM115 (closed below, after the lock is released)
+    except OSError as exc:
+        raise OutputUnavailable(str(path), exc.strerror or str(exc)) from None
+    with handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -264,6 +268,9 @@ def rebuild(
         folded = state["seq"] - first
         if mode == "incremental" and folded == 0 and previous is not None:
             return RebuildResult("unchanged", state["seq"], 0, previous, 0, len(state["facts"]))
-        generation, rounds = publish(out, state, reader.position, durable)
-        prune(out, {generation} | ({previous} if previous is not None else set()))
+        try:
+            generation, rounds = publish(out, state, reader.position, durable)
+            prune(out, {generation} | ({previous} if previous is not None else set()))
+        except OSError as exc:
+            raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
         return RebuildResult(mode, state["seq"], folded, generation, rounds, len(state["facts"]))

@@ -16,7 +16,12 @@ from projection_logs import Log, istanbul, qty
 
 from eventlog.errors import LogNotFound
 from projections import rebuild as rb
-from projections.errors import CorruptCheckpoint, RebuildLocked, StaleCheckpoint
+from projections.errors import (
+    CorruptCheckpoint,
+    OutputUnavailable,
+    RebuildLocked,
+    StaleCheckpoint,
+)
 from projections.intervals import ZERO, Interval, add
 from projections.rebuild import OUTPUTS, locked, rebuild
 from projections.rounds import RoundView, collect
@@ -293,3 +298,11 @@ def test_indexed_reconciliation_equals_the_rule(
         if sender is not None:
             data["from"] = sender
         assert scopes.rounds_sum(data) == naive_rounds_sum(views, data)
+
+
+def test_unwritable_output_is_reported(tmp_path: Path) -> None:
+    """An output path that is a file raises OutputUnavailable."""
+    istanbul().write(tmp_path / "log")
+    (tmp_path / "out").write_text("not a directory")
+    with pytest.raises(OutputUnavailable):
+        rebuild(tmp_path / "log", tmp_path / "out", durable=False)
