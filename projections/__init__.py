@@ -1,4 +1,13 @@
-"""The read side of the archive: pure folds of the event log, and what is derived from them."""
+"""The read side of the archive: pure folds of the event log, and what is derived from them.
+
+Only re-exports. The folds are imported on first use so that ``projections
+--help`` does not pay for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from projections.errors import (
     CorruptCheckpoint,
@@ -11,8 +20,26 @@ from projections.errors import (
     StaleCheckpoint,
     UnknownFact,
 )
-from projections.state import apply, fold, new_state
-from projections.timeaxes import KnownAt, parse_date, parse_known_at
+
+if TYPE_CHECKING:
+    from projections.state import apply, fold, new_state
+    from projections.timeaxes import KnownAt, parse_date, parse_known_at
+
+_LAZY = {
+    "apply": "projections.state",
+    "fold": "projections.state",
+    "new_state": "projections.state",
+    "KnownAt": "projections.timeaxes",
+    "parse_date": "projections.timeaxes",
+    "parse_known_at": "projections.timeaxes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'projections' has no attribute {name!r}")
+    return getattr(importlib.import_module(_LAZY[name]), name)
+
 
 __all__ = [
     "CorruptCheckpoint",

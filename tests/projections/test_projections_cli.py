@@ -229,7 +229,18 @@ def test_help_does_not_import_the_heavy_modules() -> None:
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom projections.cli import main\n"
         "CliRunner().invoke(main, ['--help'])\n"
-        "print(sorted({'sqlite3', 'projections.rebuild', 'projections.totals'} & set(sys.modules)))"
+        "heavy = {'sqlite3', 'projections.rebuild', 'projections.totals', 'projections.state'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+def test_package_reexports_resolve() -> None:
+    """The package's re-exports resolve to the library's functions."""
+    import projections
+    from projections.state import fold
+
+    assert projections.fold is fold
+    with pytest.raises(AttributeError):
+        _ = projections.nothing_here
