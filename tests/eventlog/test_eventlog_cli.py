@@ -864,3 +864,69 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
 def test_unknown_option_is_a_usage_error(cli: Run) -> None:
     """An unknown option exits 2."""
     assert cli("show", "--nope").exit_code == 2
+
+
+# -- corrections are stored normalized ---------------------------------------------------------
+
+
+def test_correction_count_is_stored_with_its_default_qualifier(seeded: Path, cli: Run) -> None:
+    """A correction's count without qualifier is stored as {"value": n, "qualifier": "exact"}."""
+    fix = {
+        "id": "fix-count",
+        "type": "fact.corrected",
+        "data": {"target": "tr-ua", "changes": {"count": {"value": 6058}}, "reason": "typo"},
+    }
+    result = cli("append", input=json.dumps(fix))
+    assert result.exit_code == 0, result.output
+    assert last(seeded)["data"]["changes"] == {"count": {"value": 6058, "qualifier": "exact"}}
+
+
+def test_reappended_correction_is_idempotent(seeded: Path, cli: Run) -> None:
+    """Re-submitting a correction as first submitted reports its seq, even after a retraction."""
+    fix = {
+        "id": "fix-count",
+        "type": "fact.corrected",
+        "data": {"target": "tr-ua", "changes": {"count": {"value": 6058}}, "reason": "typo"},
+    }
+    assert cli("append", input=json.dumps(fix)).exit_code == 0
+    assert cli("retract", "tr-ua", "--reason", "superseded").exit_code == 0
+    before = (seeded / "events.jsonl").read_bytes()
+    result = cli("append", input=json.dumps(fix))
+    assert result.exit_code == 0, result.output
+    assert (out_lines(result)[0]["seq"], out_lines(result)[0]["status"]) == (8, "exists")
+    assert before == (seeded / "events.jsonl").read_bytes()
+
+
+def test_correction_to_null_removes_an_optional_field(seeded: Path, cli: Run) -> None:
+    """`--set-json field=null` is stored as null (it removes an optional field)."""
+    result = cli("correct", "rnd-june", "--set-json", "agreement=null", "--reason", "unlinked")
+    assert result.exit_code == 0, result.output
+    assert last(seeded)["data"]["changes"] == {"agreement": None}
+    assert cli("verify").exit_code == 0
+
+
+# -- unusable log locations ------------------------------------------------------------------------
+
+
+def test_log_path_that_is_a_file(tmp_path: Path) -> None:
+    """--log naming a regular file is a usage error (exit 2); the file is untouched."""
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = CliRunner().invoke(main, ["--log", str(target), "append"], input=json.dumps(NOTE))
+    assert result.exit_code == 2
+    assert "is a file" in result.stderr
+    assert target.read_text() == "x"
+
+
+def test_symlinked_events_file_is_refused(tmp_path: Path) -> None:
+    """A log whose events.jsonl is a symbolic link is refused; the link target is untouched."""
+    real = tmp_path / "elsewhere.jsonl"
+    real.write_bytes(b"")
+    directory = tmp_path / "log"
+    directory.mkdir()
+    (directory / "events.jsonl").symlink_to(real)
+    result = CliRunner().invoke(main, ["--log", str(directory), "append"], input=json.dumps(NOTE))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "symbolic link" in result.stderr
+    assert real.read_bytes() == b""
