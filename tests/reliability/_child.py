@@ -24,6 +24,14 @@ def _note(event_id: str) -> dict[str, object]:
             "data": {"text": f"note {event_id}", "source": SOURCE}}
 
 
+def _fact(event_id: str, rng: random.Random) -> dict[str, object]:
+    """Mostly notes; one in five a round (its slug is its id), so rounds.json moves too."""
+    if rng.random() < 0.2:
+        return {"type": "round.recorded", "id": event_id,
+                "data": {"round": event_id, "occurred_on": "2025-06-16", "source": SOURCE}}
+    return _note(event_id)
+
+
 def _ack(results: list) -> None:  # type: ignore[type-arg]
     sys.stdout.write("".join(f"{r.seq} {r.id}\n" for r in results))
     sys.stdout.flush()
@@ -44,7 +52,7 @@ def worker(log: str, name: str, count: int) -> None:
     done = 0
     while done < count:
         size = min(count - done, 1 if rng.random() < 0.5 else rng.randint(2, 6))
-        batch = [_note(f"{name}-{done + k}") for k in range(size)]
+        batch = [_fact(f"{name}-{done + k}", rng) for k in range(size)]
         if rng.random() < 0.3:
             while True:  # optimistic concurrency: read the head, append only on top of it
                 seq = read_tail(log_file(log)).position.seq
