@@ -14,8 +14,10 @@ Rules:
   ``as_of``, and only flows of its kind and receiver (and sender, if given).
   ``gap`` is the reported value minus that sum's ``best``.
 * For each flow, the latest offer (by ``as_of``, then seq) is *outstanding*
-  unless a listed round of that flow occurred on or after the offer's
-  ``as_of`` (earliest possible days compared); only outstanding offers are shown.
+  unless a listed round of that flow certainly occurred after it: the round's
+  earliest possible day is later than the offer's latest possible day (a round
+  dated "2025" does not settle an offer dated "2025"). Only outstanding offers
+  are shown.
 """
 
 from __future__ import annotations
@@ -206,21 +208,21 @@ def outstanding_offers(
     state: State, views: list[RoundView], as_of: str | None
 ) -> list[dict[str, Any]]:
     """The latest offer per flow, if no round of that flow has occurred since it."""
-    latest: dict[FlowKey, tuple[str, dict[str, Any]]] = {}
+    newest: dict[FlowKey, tuple[str, dict[str, Any]]] = {}
     for fact_id, data in _current(state, "offer.reported", as_of):
         key = (data["kind"], data["from"], data["to"])
-        held = latest.get(key)
+        held = newest.get(key)
         if held is None or date_key(data["as_of"]) >= date_key(held[1]["as_of"]):
-            latest[key] = (fact_id, data)
+            newest[key] = (fact_id, data)
     last_round: dict[FlowKey, str] = {}
     for view in views:
         day = earliest(view.data["occurred_on"])
         for flow in view.flows:
             last_round[flow.key] = max(last_round.get(flow.key, day), day)
     result = []
-    for key in sorted(latest, key=flow_order):
-        fact_id, data = latest[key]
-        if last_round.get(key, "") >= earliest(data["as_of"]):
+    for key in sorted(newest, key=flow_order):
+        fact_id, data = newest[key]
+        if last_round.get(key, "") > latest(data["as_of"]):
             continue
         result.append(
             {

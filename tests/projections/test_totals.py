@@ -125,7 +125,7 @@ def test_latest_offer_per_flow_is_outstanding() -> None:
 
 
 def test_an_offer_followed_by_a_round_of_its_flow_is_not_outstanding() -> None:
-    """A round of the same flow on or after the offer's date settles it."""
+    """A round of the same flow certainly after the offer's date settles it."""
     log = istanbul()
     log.round("r5", "2025-06-21")
     log.transfer("r5", 500, "UA")
@@ -137,3 +137,15 @@ def test_a_later_offer_replaces_an_earlier_one() -> None:
     log = istanbul()
     later = log.offer("2025-06-25", 5000, sender="RU")
     assert [later] == [o["id"] for o in view(log)["offers"]]
+
+
+def test_a_round_of_the_same_coarse_date_does_not_settle_an_offer() -> None:
+    """A round dated 2025 may precede an offer dated 2025, so the offer stays outstanding."""
+    log = Log()
+    log.round("r1", "2025")
+    log.transfer("r1", 10, "UA")
+    log.offer("2025", 20, sender="RU")
+    log.offer("2025-06-20", 30, sender="UA")
+    log.round("r2", "2025-06-20")
+    log.transfer("r2", 30, "RU", sender="UA", receiver="RU")
+    assert [o["count"]["value"] for o in view(log)["offers"]] == [20, 30]
