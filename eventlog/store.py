@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from eventlog.codec import GENESIS, MAX_LINE, Record, check_envelope, decode, encode, line_hash
@@ -280,7 +281,13 @@ def parse_submissions(items: Sequence[Any]) -> list[tuple[str | None, str, dict[
                 raise InvalidEvent(f"duplicate id '{model.id}' (also event {seen[model.id]})",
                                    index=index, field="id")
             seen[model.id] = index
-        parsed.append((model.id, model.type, dump_data(model.data)))
+        data = dump_data(model.data)
+        try:
+            orjson.dumps(data)
+        except TypeError:  # only what the codec can write: integers must fit in 64 bits
+            raise InvalidEvent("a value cannot be stored: integers must fit in 64 bits",
+                               index=index, field="data") from None
+        parsed.append((model.id, model.type, data))
     return parsed
 
 
