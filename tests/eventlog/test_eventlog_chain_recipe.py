@@ -115,7 +115,7 @@ def test_readme_sha256sum_recipe_reports_a_broken_chain(grown: Path) -> None:
     """The README's shell recipe names the line after an edited one."""
     path = grown / "events.jsonl"
     lines = path.read_bytes().splitlines()
-    lines[2] = lines[2].replace(b"6057", b"6050")
+    lines[2] = lines[2].replace(b'"value":6057', b'"value":6050', 1)
     path.write_bytes(b"".join(line + b"\n" for line in lines))
     done = subprocess.run(
         ["bash", "-c", _readme_recipe()],

@@ -52,8 +52,8 @@ def test_intact_seeded_log_verifies(seeded: Path, cli: Run) -> None:
 def test_flipped_byte_in_data_breaks_the_chain_at_the_next_line(seeded: Path, cli: Run) -> None:
     """A changed digit inside line 3 (still valid JSON) is caught at line 4 (seq 4)."""
     lines = lines_of(seeded)
-    assert b"6057" in lines[2]
-    lines[2] = lines[2].replace(b"6057", b"9057")
+    assert b'"value":6057' in lines[2]
+    lines[2] = lines[2].replace(b'"value":6057', b'"value":9057', 1)
     write_lines(seeded, lines)
     assert_caught(cli("verify"), "Error: line 4 (seq 4): ", CHAIN_BROKEN)
 
@@ -173,7 +173,7 @@ def test_line_truncated_and_joined_to_the_next(seeded: Path, cli: Run) -> None:
 def test_edited_last_line_passes_without_a_checkpoint(seeded: Path, cli: Run) -> None:
     """An edit of the last line leaves the chain intact: only a checkpoint can expose it."""
     lines = lines_of(seeded)
-    lines[-1] = lines[-1].replace(b"2239", b"2999")
+    lines[-1] = lines[-1].replace(b'"value":2239', b'"value":2999', 1)
     write_lines(seeded, lines)
     assert cli("verify").exit_code == 0
 
@@ -182,7 +182,7 @@ def test_edited_last_line_caught_by_checkpoint(seeded: Path, cli: Run) -> None:
     """An edit of the last line is caught by `verify --checkpoint` from an earlier `head`."""
     head = json.loads(cli("head").stdout)
     lines = lines_of(seeded)
-    lines[-1] = lines[-1].replace(b"2239", b"2999")
+    lines[-1] = lines[-1].replace(b'"value":2239', b'"value":2999', 1)
     write_lines(seeded, lines)
     assert_caught(
         cli("verify", "--checkpoint", f"{head['seq']}:{head['hash']}"),
@@ -200,7 +200,7 @@ def test_edited_checkpointed_line_caught_after_more_appends(seeded: Path, cli: R
     }
     assert cli("append", input=json.dumps(note)).exit_code == 0
     lines = lines_of(seeded)
-    lines[6] = lines[6].replace(b"2239", b"2999")
+    lines[6] = lines[6].replace(b'"value":2239', b'"value":2999', 1)
     write_lines(seeded, lines)
     assert_caught(
         cli("verify", "--checkpoint", f"{head['seq']}:{head['hash']}"),
@@ -233,7 +233,7 @@ def test_verify_does_not_trust_the_index(seeded: Path, cli: Run) -> None:
 def test_append_refuses_a_log_whose_tail_link_is_broken(seeded: Path, cli: Run) -> None:
     """An append after the line before the last was edited is refused; nothing is written."""
     lines = lines_of(seeded)
-    lines[-2] = lines[-2].replace(b"misattributed", b"misattribute!")
+    lines[-2] = lines[-2].replace(b'"misattributed"', b'"misattribute!"', 1)
     write_lines(seeded, lines)
     before = (seeded / "events.jsonl").read_bytes()
     note = {
