@@ -468,3 +468,35 @@ def test_append_to_a_missing_log_directory(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == f"Error: no event log at {target}\n"
     assert not target.exists()
+
+
+def _pretty_round(mediators: int) -> bytes:
+    event = {
+        "type": "round.recorded",
+        "data": {
+            "round": "r-pretty",
+            "occurred_on": "2025",
+            "mediators": ["m" * 100] * mediators,
+            "source": SRC,
+        },
+    }
+    return json.dumps(event, indent=8).encode()
+
+
+def test_pretty_printed_object_over_64KiB_with_a_short_stored_line(seeded: Path, cli: Run) -> None:
+    """A pretty-printed object is one event: only its stored (compact) line must fit 64 KiB."""
+    raw = _pretty_round(600)
+    assert len(raw) > 65_536
+    assert max(len(part) for part in raw.splitlines()) < 65_536
+    result = cli("append", input=raw)
+    assert result.exit_code == 0, result.output
+    assert cli("verify").exit_code == 0
+
+
+def test_pretty_printed_object_whose_stored_line_is_too_long(cli: Run, rejected: Rejected) -> None:
+    """A pretty-printed object whose stored line would pass 64 KiB is refused as event 1."""
+    rejected(
+        cli("append", input=_pretty_round(700)),
+        "Error: event 1: the stored line would be ",
+        "over the 65536-byte limit",
+    )
