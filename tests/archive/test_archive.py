@@ -263,12 +263,6 @@ def test_main_job_shows_the_figures() -> None:
         assert shown in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="projections bug: an offer is hidden when any round of its flow has the same "
-    "earliest possible day as the offer's as_of (here every date is '2025'), although "
-    "nothing says that round came after the offer",
-)
 def test_offer_is_outstanding() -> None:
     """Russia's offer of another 2,239 bodies is listed as outstanding."""
     offers = {o["id"]: o for o in _projection("totals")["offers"]}
