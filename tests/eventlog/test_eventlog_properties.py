@@ -358,11 +358,9 @@ def test_version_1_record_upcasts_to_the_version_2_record(record: dict[str, Any]
 @FAST
 @given(histories())
 def test_normalized_data_is_a_fixed_point(batches: list[list[Event]]) -> None:
-    """Validating a fact's stored data again stores it unchanged (read-back data re-validates).
-
-    A correction's ``changes`` are normalized against its target by the store,
-    not by the model: the append test above covers them.
-    """
+    """Validating a fact's stored data again stores it unchanged (read-back data re-validates)."""
+    # A correction's changes are normalized against its target by the store, not
+    # by the model: the append property above covers them.
     for event in (e for batch in batches for e in batch if e["type"] != "fact.corrected"):
         model = SUBMISSION.validate_python({"type": event["type"], "data": event["data"]})
         stored = dump_data(model.data)
