@@ -13,6 +13,7 @@ import datetime as dt
 import fcntl
 import getpass
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -220,6 +221,8 @@ def _write_all(fd: int, data: bytes) -> None:
 def _quarantine(log_dir: Path, fd: int, tail: Tail) -> Path:
     """Copy the torn bytes to ``quarantine/`` (durably), then truncate them from the log."""
     qdir = log_dir / QUARANTINE_DIR
+    if qdir.is_symlink():
+        raise LogUnavailable(str(qdir), "is a symbolic link; quarantine must be a directory")
     qdir.mkdir(exist_ok=True)
     os.lseek(fd, tail.position.offset, os.SEEK_SET)
     torn = os.read(fd, tail.torn)
@@ -229,6 +232,9 @@ def _quarantine(log_dir: Path, fd: int, tail: Tail) -> Path:
     try:
         _write_all(qfd, torn)
         os.fsync(qfd)
+    except OSError:
+        target.unlink(missing_ok=True)  # no partial copy: the torn bytes stay in the log
+        raise
     finally:
         os.close(qfd)
     _fsync_dir(qdir)
@@ -320,6 +326,9 @@ def append(
             raise LogUnavailable(str(path), exc.strerror or str(exc)) from None
         try:
             return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now)
+        except (OSError, sqlite3.Error) as exc:  # quarantine or index: the log is unchanged
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise LogUnavailable(str(log_dir), reason) from None
         finally:
             os.close(fd)
 
@@ -363,7 +372,8 @@ def _append_locked(
         last = results[-1] if results[-1].status == "appended" else next(
             r for r in reversed(results) if r.status == "appended")
         assert last.hash is not None
-        index.commit(overlay, Position(last.seq, tail.position.offset + len(data), last.hash))
+        with suppress(sqlite3.Error):  # the batch is durable; the next sync catches the index up
+            index.commit(overlay, Position(last.seq, tail.position.offset + len(data), last.hash))
         return results
     finally:
         index.close()
