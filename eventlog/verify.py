@@ -85,7 +85,11 @@ def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str, sta
             raise CorruptLog("not valid JSON, and valid lines follow it", line=number) from None
         return None
     if type(raw) is not dict:
-        raise CorruptLog("not a JSON object", line=number)
+        # The same rule as the append path's: only a JSON object can be a record, so
+        # anything else with nothing valid after it is a torn tail, not corruption.
+        if valid_line_follows(path, line_end - len(line) - 1):
+            raise CorruptLog("not a JSON object, and valid lines follow it", line=number)
+        return None
     seq = raw.get("seq") if type(raw.get("seq")) is int else None
     try:
         if len(line) > MAX_LINE:
