@@ -9,7 +9,9 @@ only ever written under the append lock.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from eventlog.codec import decode, line_hash
@@ -30,19 +32,40 @@ CREATE TABLE IF NOT EXISTS slugs (
 """
 
 
+_Key = tuple[str, int, int]
+_POOL: dict[_Key, tuple[tuple[int, int], sqlite3.Connection]] = {}
+"""Connections kept open between appends of one process and thread, by index path.
+
+Opening and closing the index (and its WAL checkpoint on close) cost several times
+a single append's fsync; a kept connection is reused only if the file is still the
+same inode and answers a probe, so a deleted, replaced or damaged index is reopened.
+"""
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 class Index:
     """The SQLite index of one log directory (a ``Catalog``)."""
 
     def __init__(self, log_dir: Path) -> None:
         self.path = log_dir / INDEX_FILE
-        self.db = self._open()
+        self._key: _Key = (str(self.path), os.getpid(), threading.get_ident())
+        self.db = self._reuse() or self._open()
+        self._missing: set[str] = set()
+        """Ids looked up and not found since the last commit: a batch asks twice for each new id."""
 
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
         except sqlite3.DatabaseError:
             # A damaged index is only derived data: throw it away and rebuild it.
-            for suffix in ("", "-journal"):
+            for suffix in ("", "-journal", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             return self._connect()
 
@@ -51,6 +74,9 @@ class Index:
         try:
             # Derived data, checked against the log before use: durability is the log's job.
             db.execute("PRAGMA synchronous=OFF")
+            # WAL: a commit appends to one file instead of creating and deleting a rollback
+            # journal (the single-append cost), and a crash still leaves a consistent index.
+            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
             db.execute("SELECT count(*) FROM meta").fetchone()
         except sqlite3.DatabaseError:
@@ -58,15 +84,42 @@ class Index:
             raise
         return db
 
+    def _reuse(self) -> sqlite3.Connection | None:
+        kept = _POOL.pop(self._key, None)
+        if kept is None:
+            return None
+        identity, db = kept
+        try:
+            if identity == _identity(self.path):
+                db.execute("SELECT count(*) FROM meta").fetchone()
+                return db
+        except sqlite3.DatabaseError:
+            pass
+        db.close()
+        return None
+
     def close(self) -> None:
-        self.db.close()
+        """Give the connection back for the next append of this process (see ``_POOL``)."""
+        identity = _identity(self.path)
+        if identity is None or self.db.in_transaction:
+            self.db.close()
+            return
+        old = _POOL.pop(self._key, None)
+        if old is not None:
+            old[1].close()
+        _POOL[self._key] = (identity, self.db)
 
     # -- Catalog -------------------------------------------------------------
     def event(self, event_id: str) -> EventInfo | None:
+        if event_id in self._missing:
+            return None
         row = self.db.execute(
             "SELECT seq, type, digest, data, retracted FROM events WHERE id = ?", (event_id,)
         ).fetchone()
-        return None if row is None else EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
+        if row is None:
+            self._missing.add(event_id)
+            return None
+        return EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
 
     def slug_owner(self, kind: str, slug: str) -> str | None:
         row = self.db.execute(
@@ -84,6 +137,7 @@ class Index:
     def commit(self, overlay: MemoryCatalog, position: Position) -> None:
         """Persist a batch's overlay and the position it brings the index to, atomically."""
         db = self.db
+        self._missing.clear()
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(
@@ -106,6 +160,7 @@ class Index:
             raise
 
     def reset(self) -> None:
+        self._missing.clear()
         self.db.executescript("DELETE FROM events; DELETE FROM slugs; DELETE FROM meta;")
 
     def sync(self, log_path: Path, tail: Position) -> None:
