@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from eventlog.codec import decode, line_hash
@@ -120,6 +121,17 @@ class Index:
             self._missing.add(event_id)
             return None
         return EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
+
+    def preload(self, ids: Iterable[str]) -> None:
+        """Find which of ``ids`` the index lacks in a few queries, so ``event`` need not ask."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
+            found.update(row[0] for row in rows)
+        self._missing.update(i for i in wanted if i not in found)
 
     def slug_owner(self, kind: str, slug: str) -> str | None:
         row = self.db.execute(

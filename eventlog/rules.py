@@ -46,10 +46,15 @@ class Catalog(Protocol):
 
 
 class MemoryCatalog:
-    """A catalogue in memory; with a ``parent``, an overlay holding one batch's changes."""
+    """A catalogue in memory; with a ``parent``, an overlay holding one batch's changes.
 
-    def __init__(self, parent: Catalog | None = None) -> None:
+    ``digests=False`` leaves ``EventInfo.digest`` empty: only appends compare contents
+    (idempotent repeats), so ``verify`` skips a sorted dump and a hash per event.
+    """
+
+    def __init__(self, parent: Catalog | None = None, *, digests: bool = True) -> None:
         self.parent = parent
+        self.digests = digests
         self.events: dict[str, EventInfo] = {}
         self.slugs: dict[tuple[str, str], str] = {}
 
@@ -172,7 +177,8 @@ def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
           data: dict[str, Any]) -> None:
     """Record an accepted event in ``catalog`` (corrections and retractions update targets)."""
     stored = orjson.dumps(data) if event_type in FACT_DATA else None
-    catalog.events[event_id] = EventInfo(seq, event_type, digest(event_type, data), stored)
+    content = digest(event_type, data) if catalog.digests else b""
+    catalog.events[event_id] = EventInfo(seq, event_type, content, stored)
     slug_kind = IDENTITY_FIELDS.get(event_type)
     if slug_kind is not None:
         catalog.slugs[(slug_kind, data[slug_kind])] = event_id

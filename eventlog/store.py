@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
+import gc
 import getpass
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from pydantic import ValidationError
@@ -300,6 +302,31 @@ def parse_submissions(items: Sequence[Any]) -> list[tuple[str | None, str, dict[
 # -- append -----------------------------------------------------------------------
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _collector_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with the cyclic garbage collector paused.
+
+    A large batch allocates millions of short-lived, acyclic containers; the collector
+    would rescan every live one again and again (about a fifth of a batch's time).
+    """
+
+    @functools.wraps(func)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return func(*args, **kwargs)
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def append(
     log_dir: str | os.PathLike[str],
     items: Sequence[Any],
@@ -349,6 +376,7 @@ def _append_locked(
     index = Index(log_dir)
     try:
         index.sync(path, tail.position)
+        index.preload(event_id for event_id, _, _ in batch if event_id is not None)
         overlay = MemoryCatalog(parent=index)
         stamp = utc_stamp(now)
         if tail.record is not None and tail.record["recorded_at"] > stamp:
