@@ -4,21 +4,25 @@
 and only corrections and retractions are stored again (in ``revisions``, with
 the fact's data after that step), so the file holds each event's data once.
 
-The file is always built from scratch, in a new file, in one transaction,
-with fixed page settings and a fixed insert order, so that the same fold
-state gives byte-identical files.
+The file is always built in a new file, in one transaction, with fixed page
+settings and a fixed insert order, so that the same log gives byte-identical
+files. ``events`` is filled while the log is read (``Archive.add_events``,
+one row per record, its data as compact JSON text), after the rows of the
+previous generation's file when the rebuild is incremental
+(``Archive.copy_events``); the other tables are written from the fold state
+at the end (``Archive.finish``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from projections.facts import FACT_TYPES, State
+from projections.facts import FACT_TYPES, Step
 from projections.rounds import RoundView
 
 SCHEMA = """
@@ -67,21 +71,6 @@ CREATE VIEW trails AS
 
 def _json(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
-
-
-def _events(state: State) -> Iterator[tuple[Any, ...]]:
-    dumps = orjson.dumps
-    for r in state["events"]:
-        data = r["data"]
-        yield (
-            r["seq"],
-            r["id"],
-            r["type"],
-            data.get("target"),
-            r["recorded_at"],
-            r["recorded_by"],
-            dumps(data).decode(),
-        )
 
 
 def _rounds(views: list[RoundView]) -> Iterator[tuple[Any, ...]]:
@@ -163,26 +152,87 @@ def _revisions(trails: Iterable[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
             )  # fmt: skip
 
 
-def write(
-    path: Path,
-    state: State,
-    views: list[RoundView],
-    totals: dict[str, Any],
-    trails: Iterable[dict[str, Any]],
-) -> None:
-    """Build ``archive.sqlite`` at ``path`` (which must not exist) from the outputs."""
-    db = sqlite3.connect(path, isolation_level=None)
-    try:
-        db.execute("PRAGMA page_size = 4096")
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        db.execute("BEGIN")
+EVENT_INSERT = "INSERT INTO events VALUES (?,?,?,?,?,?,?)"
+
+
+def event_row(record: dict[str, Any]) -> tuple[Any, ...]:
+    """A record as its row of ``events``."""
+    data = record["data"]
+    return (
+        record["seq"],
+        record["id"],
+        record["type"],
+        data.get("target"),
+        record["recorded_at"],
+        record["recorded_by"],
+        orjson.dumps(data).decode(),
+    )
+
+
+class Archive:
+    """``archive.sqlite`` under construction at ``path`` (which must not exist)."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA page_size = 4096")
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("PRAGMA cache_size = -65536")
+        self.db.execute("BEGIN")
         fact_types = ", ".join(f"'{t}'" for t in FACT_TYPES)
         for statement in SCHEMA.format(fact_types=fact_types).split(";"):
             if statement.strip():
-                db.execute(statement)
+                self.db.execute(statement)
+
+    def copy_events(self, previous: Path) -> None:
+        """Copy the events of a previous generation's archive, in seq order."""
+        old = sqlite3.connect(f"file:{previous}?mode=ro", uri=True)
+        try:
+            rows = old.execute("SELECT * FROM events ORDER BY seq")
+            while batch := rows.fetchmany(8192):
+                self.db.executemany(EVENT_INSERT, batch)
+        finally:
+            old.close()
+
+    def add_events(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append rows made by ``event_row``, in seq order."""
+        self.db.executemany(EVENT_INSERT, rows)
+
+    def reported(self, seq: int) -> Step:
+        """The event at ``seq`` as a trail step (its data as it was recorded)."""
+        row = self.db.execute(
+            "SELECT seq, id, type, recorded_at, recorded_by, data FROM events WHERE seq = ?",
+            (seq,),
+        ).fetchone()
+        seq, event_id, kind, recorded_at, recorded_by, text = row
+        return (seq, event_id, kind, recorded_at, recorded_by, orjson.loads(text))
+
+    def trail_texts(self, revised: dict[int, bytes]) -> Iterator[bytes]:
+        """Every fact's trail as compact JSON, in report order.
+
+        An unrevised fact's trail is its one ``reported`` version, spelled
+        from its row; ``revised`` maps a revised fact's seq to its trail.
+        """
+        fact_types = ", ".join(f"'{t}'" for t in FACT_TYPES)
+        rows = self.db.execute(
+            "SELECT seq, '{\"id\":' || json_quote(id) || ',\"type\":' || json_quote(type)"
+            " || ',\"status\":\"current\",\"versions\":[{\"seq\":' || seq"
+            " || ',\"event_id\":' || json_quote(id)"
+            " || ',\"recorded_at\":' || json_quote(recorded_at)"
+            " || ',\"recorded_by\":' || json_quote(recorded_by)"
+            " || ',\"action\":\"reported\",\"data\":' || data"
+            " || ',\"changes\":null,\"reason\":null,\"source\":null}]}'"
+            f" FROM events WHERE target IS NULL AND type IN ({fact_types}) ORDER BY seq"
+        )
+        for seq, text in rows:
+            held = revised.get(seq)
+            yield text.encode() if held is None else held
+
+    def finish(
+        self, views: list[RoundView], totals: dict[str, Any], trails: Iterable[dict[str, Any]]
+    ) -> None:
+        """Write the tables of the fold's figures and commit."""
         inserts = {
-            "events": (7, _events(state)),
             "rounds": (8, _rounds(views)),
             "flows": (10, _flows(views)),
             "accounts": (9, _accounts(views)),
@@ -193,7 +243,9 @@ def write(
         }
         for table, (width, rows) in inserts.items():
             marks = ",".join("?" * width)
-            db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-        db.execute("COMMIT")
-    finally:
-        db.close()
+            self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection (an unfinished file is left for the caller to discard)."""
+        self.db.close()

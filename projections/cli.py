@@ -150,10 +150,11 @@ def rounds(log_dir: Path, as_json: bool, known_at: str | None, as_of: str | None
 def trail(log_dir: Path, fact_id: str, as_json: bool, known_at: str | None) -> None:
     """The versions of one fact: reported, each correction, retraction."""
     from projections.render import trail_text
-    from projections.trails import trail as trail_of
+    from projections.replay import load_trail
+    from projections.timeaxes import parse_known_at
 
     with reported():
-        view = trail_of(_load(log_dir, known_at), fact_id)
+        view = load_trail(log_dir, fact_id, parse_known_at(known_at))
     _emit(view, as_json, trail_text)
 
 

@@ -31,6 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +43,19 @@ from projections import archive
 from projections.errors import CorruptCheckpoint, OutputUnavailable, RebuildLocked, StaleCheckpoint
 from projections.facts import Record, State
 from projections.render import to_json
-from projections.rounds import agreements, collect, known_at
+from projections.rounds import RoundView, agreements, collect, known_at
 from projections.state import fold, new_state
 from projections.totals import flow_totals, outstanding_offers, reported_totals
-from projections.trails import all_trails
+from projections.trails import trail_of
 
 DEFAULT_OUT = "build/projections"
-FORMAT = 1
+FORMAT = 2
 """Version of the checkpoint and output layout; a different one forces a full rebuild."""
 STATE_CODEC = f"marshal-{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
 """The saved state is marshalled (fast for plain containers); another Python rebuilds fully."""
 OUTPUTS = ("totals.json", "rounds.json", "trails.json", "archive.sqlite")
 PROGRESS_EVERY = 16384
+ARCHIVE_BATCH = 8192
 _GEN_RE = re.compile(r"gen-(\d{6,})")
 
 Progress = Callable[[int, int], None]
@@ -156,15 +158,13 @@ def _write(path: Path, payload: bytes, durable: bool) -> None:
             os.fsync(handle.fileno())
 
 
-def write_outputs(directory: Path, state: State, durable: bool = True) -> int:
-    """Write the four outputs for ``state`` into ``directory``; returns the number of rounds."""
+def _views(state: State) -> tuple[list[RoundView], dict[str, Any], dict[str, Any]]:
     views = collect(state)
     head = known_at(state)
-    totals = flow_totals(views)
     totals_view: dict[str, Any] = {
         "known_at": head,
         "as_of": None,
-        "totals": totals,
+        "totals": flow_totals(views),
         "reported_totals": reported_totals(state, views, None),
         "offers": outstanding_offers(state, views, None),
     }
@@ -174,18 +174,43 @@ def write_outputs(directory: Path, state: State, durable: bool = True) -> int:
         "rounds": [view.as_json() for view in views],
         "agreements": agreements(state),
     }
-    trails = list(all_trails(state))
-    _write(directory / "totals.json", to_json(totals_view) + b"\n", durable)
-    _write(directory / "rounds.json", to_json(rounds_view) + b"\n", durable)
-    trails_view = {"known_at": head, "trails": trails}
-    _write(directory / "trails.json", to_json(trails_view) + b"\n", durable)
-    archive.write(directory / "archive.sqlite", state, views, totals_view, trails)
-    if durable:
-        fd = os.open(directory / "archive.sqlite", os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    return views, totals_view, rounds_view
+
+
+def revised_trails(state: State, db: archive.Archive) -> list[tuple[int, dict[str, Any]]]:
+    """The trails of the facts with revisions, by the seq they were reported at."""
+    facts = state["facts"]
+    result = []
+    for fact_id, steps in state["steps"].items():
+        seq = facts[fact_id][3]
+        result.append((seq, trail_of(fact_id, [db.reported(seq), *steps])))
+    result.sort(key=lambda item: item[0])
+    return result
+
+
+def _write_trails(path: Path, head: dict[str, Any], texts: Iterator[bytes]) -> None:
+    with open(path, "wb") as handle:
+        handle.write(b'{"known_at":' + to_json(head) + b',"trails":[')
+        chunk: list[bytes] = []
+        for text in texts:
+            chunk.append(text)
+            if len(chunk) >= 4096:
+                handle.write(b",".join(chunk) + b",")
+                chunk.clear()
+        handle.write(b",".join(chunk).rstrip(b",") if chunk else b"")
+        handle.write(b"]}\n")
+
+
+def write_outputs(directory: Path, state: State, db: archive.Archive) -> int:
+    """Write the outputs for ``state`` into ``directory``, whose archive ``db`` holds
+    the events; returns the number of rounds."""
+    views, totals_view, rounds_view = _views(state)
+    revised = revised_trails(state, db)
+    _write(directory / "totals.json", to_json(totals_view) + b"\n", False)
+    _write(directory / "rounds.json", to_json(rounds_view) + b"\n", False)
+    texts = db.trail_texts({seq: to_json(t) for seq, t in revised})
+    _write_trails(directory / "trails.json", known_at(state), texts)
+    db.finish(views, totals_view, [t for _, t in revised])
     return len(views)
 
 
@@ -197,12 +222,25 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish(out: Path, state: State, position: Position, durable: bool = True) -> tuple[Path, int]:
-    """Write a new generation beside the others and point ``current`` at it."""
+def _fsync_all(directory: Path) -> None:
+    for path in directory.iterdir():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    _fsync_dir(directory)
+
+
+def _next_name(out: Path) -> str:
     numbers = [int(m.group(1)) for p in out.iterdir() if (m := _GEN_RE.fullmatch(p.name))]
-    name = f"gen-{max(numbers, default=0) + 1:06d}"
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out))
-    rounds = write_outputs(staging, state, durable)
+    return f"gen-{max(numbers, default=0) + 1:06d}"
+
+
+def publish(
+    out: Path, staging: Path, state: State, position: Position, durable: bool = True
+) -> Path:
+    """Save the checkpoint in ``staging`` (outputs written) and make it ``current``."""
     meta = {
         "format": FORMAT,
         "codec": STATE_CODEC,
@@ -210,16 +248,19 @@ def publish(out: Path, state: State, position: Position, durable: bool = True) -
         "offset": position.offset,
         "hash": position.hash,
     }
-    _write(staging / "checkpoint.json", orjson.dumps(meta) + b"\n", durable)
-    _write(staging / "state.marshal", marshal.dumps(state), durable)
+    _write(staging / "checkpoint.json", orjson.dumps(meta) + b"\n", False)
+    _write(staging / "state.marshal", marshal.dumps(state), False)
+    if durable:
+        _fsync_all(staging)
     staging.chmod(0o755)
+    name = _next_name(out)
     os.rename(staging, out / name)
     link = out / f".current-{name}"
     os.symlink(name, link)
     os.replace(link, out / "current")
     if durable:
         _fsync_dir(out)
-    return out / name, rounds
+    return out / name
 
 
 def prune(out: Path, keep: set[Path]) -> None:
@@ -262,15 +303,45 @@ def rebuild(
         if progress is not None:
             records = _with_progress(records, reader, start.offset if start else 0, progress)
         try:
-            fold(records, state)
+            head = next(records, None)
         except CheckpointMismatch as exc:
             raise StaleCheckpoint(exc.seq, exc.expected, exc.found) from None
-        folded = state["seq"] - first
-        if mode == "incremental" and folded == 0 and previous is not None:
+        if saved is not None and previous is not None and head is None:
             return RebuildResult("unchanged", state["seq"], 0, previous, 0, len(state["facts"]))
         try:
-            generation, rounds = publish(out, state, reader.position, durable)
-            prune(out, {generation} | ({previous} if previous is not None else set()))
+            staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out))
         except OSError as exc:
             raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
+        try:
+            db = archive.Archive(staging / "archive.sqlite")
+            try:
+                if saved is not None and previous is not None:
+                    db.copy_events(previous / "archive.sqlite")
+                if head is not None:
+                    fold(_archived(chain((head,), records), db), state)
+                rounds = write_outputs(staging, state, db)
+            finally:
+                db.close()
+            generation = publish(out, staging, state, reader.position, durable)
+            prune(out, {generation} | ({previous} if previous is not None else set()))
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        folded = state["seq"] - first
         return RebuildResult(mode, state["seq"], folded, generation, rounds, len(state["facts"]))
+
+
+def _archived(records: Iterator[Record], db: archive.Archive) -> Iterator[Record]:
+    """Pass records through, adding each to the archive's events (in batches)."""
+    rows: list[tuple[Any, ...]] = []
+    row = archive.event_row
+    for record in records:
+        rows.append(row(record))
+        if len(rows) >= ARCHIVE_BATCH:
+            db.add_events(rows)
+            rows.clear()
+        yield record
+    db.add_events(rows)

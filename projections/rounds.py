@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections import intervals
-from projections.facts import CURRENT, State
+from projections.facts import CURRENT, TRANSFER, State
 from projections.intervals import Interval
 from projections.timeaxes import date_key, occurred_by
 
@@ -122,25 +122,36 @@ def collect(state: State, as_of: str | None = None) -> list[RoundView]:
     facts = state["facts"]
     views: dict[str, RoundView] = {}
     for slug, fact_id in state["rounds"].items():
-        fact = facts[fact_id]
-        if fact["status"] == CURRENT and occurred_by(fact["data"]["occurred_on"], as_of):
-            views[slug] = RoundView(fact_id, fact["data"])
+        _, status, _, _, data = facts[fact_id]
+        if status == CURRENT and occurred_by(data["occurred_on"], as_of):
+            views[slug] = RoundView(fact_id, data)
     flows: dict[str, dict[FlowKey, dict[str, tuple[str, dict[str, Any]]]]] = {}
-    for fact_id, fact in facts.items():
-        data = fact["data"]
-        view = views.get(data.get("round", ""))
+    get = views.get
+    for fact_id, (kind, status, revisions, _, payload) in facts.items():
+        if kind == TRANSFER:
+            view = get(payload[0])
+            if view is None:
+                continue
+            view.revisions += revisions
+            if status != CURRENT:
+                continue
+            round_, flow, sender, receiver, party, value, qualifier = payload
+            per_round = flows.get(round_)
+            if per_round is None:
+                per_round = flows[round_] = {}
+            key = (flow, sender, receiver)
+            per_flow = per_round.get(key)
+            if per_flow is None:
+                per_flow = per_round[key] = {}
+            per_flow[party] = (fact_id, {"value": value, "qualifier": qualifier})
+            continue
+        view = get(payload.get("round", ""))
         if view is None:
             continue
-        view.revisions += len(fact["steps"]) - 1
-        if fact["status"] != CURRENT:
-            continue
-        kind = fact["type"]
-        if kind == "transfer.reported":
-            key = (data["kind"], data["from"], data["to"])
-            per_flow = flows.setdefault(view.slug, {}).setdefault(key, {})
-            per_flow[data["source"]["party"]] = (fact_id, data["count"])
-        elif kind == "note.recorded":
-            view.notes.append({"id": fact_id, "text": data["text"], "source": data["source"]})
+        view.revisions += revisions
+        if status == CURRENT and kind == "note.recorded":
+            text, source = payload["text"], payload["source"]
+            view.notes.append({"id": fact_id, "text": text, "source": source})
     ordered = sorted(views.values(), key=lambda v: (date_key(v.data["occurred_on"]), v.slug))
     for view in ordered:
         round_flows = flows.get(view.slug, {})
@@ -153,10 +164,9 @@ def agreements(state: State) -> list[dict[str, Any]]:
     result = []
     for slug in sorted(state["agreements"]):
         fact_id = state["agreements"][slug]
-        fact = state["facts"][fact_id]
-        if fact["status"] != CURRENT:
+        _, status, _, _, data = state["facts"][fact_id]
+        if status != CURRENT:
             continue
-        data = fact["data"]
         result.append(
             {
                 "agreement": slug,

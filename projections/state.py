@@ -1,13 +1,14 @@
 """The one fold of the read side: ``apply(state, record)``, one handler per event type.
 
-The state is made of plain containers only (dicts, lists, str, int) holding
-the records as read, so folding is O(1) per event and the state marshals and
-loads fast for incremental rebuilds. Figures (rounds, totals, trails) are
-derived from the state by ``projections.rounds``, ``projections.totals`` and
-``projections.trails`` when they are asked for.
+The state is made of plain containers only (dicts, tuples, str, int) holding
+what the figures need of each fact (see ``projections.facts``), never the
+records themselves, so folding is O(1) per event, the state stays small and it
+marshals and loads fast for incremental rebuilds. Figures (rounds, totals,
+trails of revised facts) are derived from the state by ``projections.rounds``,
+``projections.totals`` and ``projections.trails`` when they are asked for.
 
-Event types this version does not know are kept in the event list and
-otherwise ignored, so an older reader can still replay a newer log.
+Event types this version does not know are counted and otherwise ignored, so
+an older reader can still replay a newer log.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ def new_state() -> State:
     return {
         "seq": 0,
         "recorded_at": None,
-        "events": [],
+        "events": 0,
         "facts": {},
+        "steps": {},
         "rounds": {},
         "agreements": {},
     }
@@ -51,7 +53,7 @@ def new_state() -> State:
 def apply(state: State, record: Record) -> State:
     """Fold one record into the state (mutated in place and returned)."""
     HANDLERS.get(record["type"], _ignore)(state, record)
-    state["events"].append(record)
+    state["events"] += 1
     state["seq"] = record["seq"]
     state["recorded_at"] = record["recorded_at"]
     return state
@@ -66,16 +68,17 @@ def fold(
     first record past the cut ends the fold.
     """
     result = new_state() if state is None else state
-    events: list[Record] = result["events"]
     handlers = HANDLERS
+    count = 0
     cut = known_at is not EVERYTHING
     last: Record | None = None
     for record in records:
         if cut and not known_at.admits(record):
             break
         handlers.get(record["type"], _ignore)(result, record)
-        events.append(record)
+        count += 1
         last = record
+    result["events"] += count
     if last is not None:
         result["seq"] = last["seq"]
         result["recorded_at"] = last["recorded_at"]

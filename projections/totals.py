@@ -168,13 +168,9 @@ class Scopes:
 
 def _current(state: State, kind: str, as_of: str | None) -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for fact_id, fact in state["facts"].items():
-        if (
-            fact["type"] == kind
-            and fact["status"] == CURRENT
-            and occurred_by(fact["data"]["as_of"], as_of)
-        ):
-            found.append((fact_id, fact["data"]))
+    for fact_id, (fact_type, status, _, _, data) in state["facts"].items():
+        if fact_type == kind and status == CURRENT and occurred_by(data["as_of"], as_of):
+            found.append((fact_id, data))
     return found
 
 

@@ -4,70 +4,118 @@ A version is one step of the fact: ``reported`` (its first record),
 ``corrected`` (``changes`` maps each field the correction names to
 ``{"from", "to"}``, null meaning absent) or ``retracted``. ``data`` is the
 fact's full data after that step.
+
+The fold keeps the revisions of every fact (``state["steps"]``) but not the
+data facts were reported with, so a trail is replayed from the reported record
+and its revisions: ``trail_in`` finds both in the records of the log (the
+``trail`` command), and the rebuild hands the reported data of revised facts
+over from the events it streams (see ``projections.rebuild``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from projections.errors import UnknownFact
-from projections.facts import CURRENT, Fact, State, corrected
+from projections.facts import CURRENT, FACT_TYPES, RETRACTED, Record, Step, corrected
+from projections.timeaxes import EVERYTHING, KnownAt
 
 
-def versions(fact: Fact) -> list[dict[str, Any]]:
-    """The fact's versions, oldest first."""
+def step_of(record: Record) -> Step:
+    """A record as a trail step."""
+    return (
+        record["seq"],
+        record["id"],
+        record["type"],
+        record["recorded_at"],
+        record["recorded_by"],
+        record["data"],
+    )
+
+
+def versions(steps: Iterable[Step]) -> list[dict[str, Any]]:
+    """The versions of a fact whose first step is its report, oldest first."""
     result = []
     data: dict[str, Any] = {}
-    for step in fact["steps"]:
-        kind = step["type"]
+    for seq, event_id, kind, recorded_at, recorded_by, step_data in steps:
         changes: dict[str, Any] | None = None
-        reason = step["data"].get("reason")
+        reason = step_data.get("reason")
         if kind == "fact.corrected":
             action = "corrected"
-            named = step["data"]["changes"]
+            named = step_data["changes"]
             after = corrected(data, named)
             changes = {k: {"from": data.get(k), "to": after.get(k)} for k in named}
             data = after
         elif kind == "fact.retracted":
             action = "retracted"
         else:
-            action, data, reason = "reported", step["data"], None
+            action, data, reason = "reported", step_data, None
         result.append(
             {
-                "seq": step["seq"],
-                "event_id": step["id"],
-                "recorded_at": step["recorded_at"],
-                "recorded_by": step["recorded_by"],
+                "seq": seq,
+                "event_id": event_id,
+                "recorded_at": recorded_at,
+                "recorded_by": recorded_by,
                 "action": action,
                 "data": data,
                 "changes": changes,
                 "reason": reason,
-                "source": step["data"].get("source") if action != "reported" else None,
+                "source": step_data.get("source") if action != "reported" else None,
             }
         )
     return result
 
 
-def trail_of(fact_id: str, fact: Fact) -> dict[str, Any]:
-    """One fact's trail as in the ``trail`` JSON contract."""
+def trail_of(fact_id: str, steps: list[Step]) -> dict[str, Any]:
+    """One fact's trail as in the ``trail`` JSON contract, from its report and revisions."""
+    retracted = any(step[2] == "fact.retracted" for step in steps)
     return {
         "id": fact_id,
-        "type": fact["type"],
-        "status": "current" if fact["status"] == CURRENT else "retracted",
-        "versions": versions(fact),
+        "type": steps[0][2],
+        "status": RETRACTED if retracted else CURRENT,
+        "versions": versions(steps),
     }
 
 
-def trail(state: State, fact_id: str) -> dict[str, Any]:
-    """The trail of one fact; raises ``UnknownFact``."""
-    fact = state["facts"].get(fact_id)
-    if fact is None:
-        raise UnknownFact(fact_id, state["seq"])
-    return trail_of(fact_id, fact)
-
-
-def all_trails(state: State) -> Iterator[dict[str, Any]]:
+def all_trails(records: Iterable[Record], known_at: KnownAt = EVERYTHING) -> list[dict[str, Any]]:
     """Every fact's trail, in the order the facts were reported."""
-    for fact_id, fact in state["facts"].items():
-        yield trail_of(fact_id, fact)
+    steps: dict[str, list[Step]] = {}
+    for record in _admitted(records, known_at):
+        kind = record["type"]
+        if kind in FACT_TYPES:
+            steps[record["id"]] = [step_of(record)]
+        elif kind in ("fact.corrected", "fact.retracted"):
+            held = steps.get(record["data"]["target"])
+            if held is not None:
+                held.append(step_of(record))
+    return [trail_of(fact_id, held) for fact_id, held in steps.items()]
+
+
+def trail_in(
+    records: Iterable[Record], fact_id: str, known_at: KnownAt = EVERYTHING
+) -> dict[str, Any]:
+    """The trail of one fact, replayed from the records; raises ``UnknownFact``."""
+    steps: list[Step] = []
+    seq = 0
+    for record in _admitted(records, known_at):
+        seq = record["seq"]
+        if record["id"] == fact_id and record["type"] in FACT_TYPES:
+            steps = [step_of(record)]
+        elif (
+            steps
+            and record["type"] in ("fact.corrected", "fact.retracted")
+            and record["data"]["target"] == fact_id
+        ):
+            steps.append(step_of(record))
+    if not steps:
+        raise UnknownFact(fact_id, seq)
+    return trail_of(fact_id, steps)
+
+
+def _admitted(records: Iterable[Record], known_at: KnownAt) -> Iterator[Record]:
+    cut = known_at is not EVERYTHING
+    for record in records:
+        if cut and not known_at.admits(record):
+            return
+        yield record

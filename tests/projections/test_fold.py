@@ -6,6 +6,7 @@ import pytest
 from projection_logs import Log, istanbul, qty, source
 
 from projections.errors import DanglingTarget
+from projections.facts import RETRACTED, data_of
 from projections.state import apply, fold, new_state
 from projections.timeaxes import KnownAt
 
@@ -31,8 +32,8 @@ def test_correction_replaces_the_named_fields() -> None:
     fact = log.transfer("r1", 3640, "UA")
     log.correct(fact, count=qty(3645))
     state = fold(log.records)
-    assert qty(3645) == state["facts"][fact]["data"]["count"]
-    assert state["facts"][fact]["data"]["round"] == "r1"
+    assert qty(3645) == data_of(state, fact)["count"]
+    assert data_of(state, fact)["round"] == "r1"
 
 
 def test_correction_with_null_removes_an_optional_field() -> None:
@@ -40,7 +41,7 @@ def test_correction_with_null_removes_an_optional_field() -> None:
     log = Log()
     fact = log.round("r1", "2025-06-11", label="first")
     log.correct(fact, label=None)
-    assert "label" not in fold(log.records)["facts"][fact]["data"]
+    assert "label" not in data_of(fold(log.records), fact)
 
 
 def test_correction_does_not_mutate_the_reported_data() -> None:
@@ -50,26 +51,27 @@ def test_correction_does_not_mutate_the_reported_data() -> None:
     log.correct(fact, occurred_on="2025-06-12")
     state = fold(log.records)
     assert log.records[0]["data"]["occurred_on"] == "2025-06-11"
-    assert state["facts"][fact]["data"]["occurred_on"] == "2025-06-12"
+    assert data_of(state, fact)["occurred_on"] == "2025-06-12"
 
 
 def test_source_correction_applies() -> None:
-    """A corrected source replaces the whole source object."""
+    """A corrected source replaces the party a transfer counts for."""
     log = Log()
     log.round("r1", "2025-06-11")
     fact = log.transfer("r1", 10, "UA")
-    new_source = source("UA", url="https://example.org/statement")
-    log.correct(fact, source=new_source)
-    assert new_source == fold(log.records)["facts"][fact]["data"]["source"]
+    log.correct(fact, source=source("RU", url="https://example.org/statement"))
+    assert data_of(fold(log.records), fact)["source"] == {"party": "RU"}
 
 
 def test_retraction_marks_the_fact_and_keeps_its_steps() -> None:
-    """A retracted fact is marked retracted and its trail keeps both steps."""
+    """A retracted fact is marked retracted and its revision is kept for its trail."""
     log = Log()
     fact = log.note("rumour")
     log.retract(fact)
-    held = fold(log.records)["facts"][fact]
-    assert (held["status"], len(held["steps"])) == ("retracted", 2)
+    state = fold(log.records)
+    (kind, status, revisions, seq, _) = state["facts"][fact]
+    assert (kind, status, revisions, seq) == ("note.recorded", RETRACTED, 1, 1)
+    assert [step[2] for step in state["steps"][fact]] == ["fact.retracted"]
 
 
 def test_correction_of_an_unknown_fact_is_refused() -> None:
@@ -81,18 +83,18 @@ def test_correction_of_an_unknown_fact_is_refused() -> None:
     assert (caught.value.seq, caught.value.target) == (1, "nope")
 
 
-def test_unknown_event_types_are_kept_but_ignored() -> None:
+def test_unknown_event_types_are_counted_but_ignored() -> None:
     """An event type this version does not know changes no fact."""
     log = Log()
     log.add("future.thing", {"x": 1})
     state = fold(log.records)
-    assert (state["facts"], len(state["events"]), state["seq"]) == ({}, 1, 1)
+    assert (state["facts"], state["events"], state["seq"]) == ({}, 1, 1)
 
 
 def test_known_at_seq_stops_the_fold() -> None:
     """A seq cut folds the records up to that seq only."""
     state = fold(istanbul().records, known_at=KnownAt(seq=16))
-    assert qty(3640) == state["facts"]["e6"]["data"]["count"]
+    assert qty(3640) == data_of(state, "e6")["count"]
     assert state["seq"] == 16
 
 
@@ -100,7 +102,7 @@ def test_known_at_time_stops_the_fold() -> None:
     """A time cut folds the records recorded by then only."""
     records = istanbul().records
     state = fold(records, known_at=KnownAt(recorded_at=records[16]["recorded_at"]))
-    assert (17, qty(3645)) == (state["seq"], state["facts"]["e6"]["data"]["count"])
+    assert (17, qty(3645)) == (state["seq"], data_of(state, "e6")["count"])
 
 
 def test_folding_in_two_parts_equals_folding_whole() -> None:
