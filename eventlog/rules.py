@@ -71,6 +71,15 @@ class MemoryCatalog:
         return owner
 
 
+def _stored(data: dict[str, Any]) -> bytes:
+    """A fact's data as kept in a catalogue: an exact-size copy of its orjson bytes.
+
+    orjson hands back its whole output buffer (about 4 KiB) as the bytes object;
+    a catalogue keeps one per fact, which made ``verify`` of 1M events hold 4 GB.
+    """
+    return bytes(memoryview(orjson.dumps(data)))
+
+
 def digest(event_type: str, data: dict[str, Any]) -> bytes:
     """Identity of an event's content, for idempotent appends."""
     blob = orjson.dumps([event_type, data], option=orjson.OPT_SORT_KEYS)
@@ -176,7 +185,7 @@ def check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any]
 def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
           data: dict[str, Any]) -> None:
     """Record an accepted event in ``catalog`` (corrections and retractions update targets)."""
-    stored = orjson.dumps(data) if event_type in FACT_DATA else None
+    stored = _stored(data) if event_type in FACT_DATA else None
     content = digest(event_type, data) if catalog.digests else b""
     catalog.events[event_id] = EventInfo(seq, event_type, content, stored)
     slug_kind = IDENTITY_FIELDS.get(event_type)
@@ -184,7 +193,7 @@ def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
         catalog.slugs[(slug_kind, data[slug_kind])] = event_id
     if event_type == "fact.corrected":
         info, new = corrected_data(catalog, data)
-        catalog.events[data["target"]] = replace(info, data=orjson.dumps(new))
+        catalog.events[data["target"]] = replace(info, data=_stored(new))
     elif event_type == "fact.retracted":
         target = catalog.event(data["target"])
         if target is not None:
