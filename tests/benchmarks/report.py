@@ -154,9 +154,11 @@ def render(machine: dict[str, str], opts: Options, once: dict[str, Measure],
         "",
         f"- CPU: {machine['cpu']}, {machine['cores']} cores",
         f"- Python: {machine['python']} on {machine['platform']}",
+        f"- Load average (1, 5, 15 min): {machine['load']} (the machine is shared)",
         "",
         "Library steps time themselves in a fresh process (imports excluded); CLI steps are",
         "wall time of the whole command. Peak RSS is each step's own process (`os.wait4`).",
+        "The project's bytecode is compiled first, as a regular install does.",
         "",
     ]
     lines += targets(once, results, opts)
