@@ -136,22 +136,33 @@ def _say(opts: Options, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def cli_append(log: Path, prefix: str, runs: int) -> tuple[Measure, Measure]:
-    """A single event through ``eventlog append``: cold (index rebuilt), then steady state."""
+def cli_append(logs: list[Path], prefix: str, runs: int) -> list[tuple[Measure, Measure]]:
+    """A single event through ``eventlog append`` on each log: cold (index rebuilt), then warm.
+
+    The warm runs alternate between the logs, so that the load of a shared
+    machine weighs on each alike and their ratio holds.
+    """
     from tests.benchmarks.generate import single_transfer
 
-    (log / ".index.sqlite").unlink(missing_ok=True)
-    argv = [*script("eventlog"), "--log", str(log), "append", "-"]
-    cold = run_cli(argv, 1, orjson.dumps(single_transfer(f"{prefix}-cold")))
-    walls, peak = [], 0
+    def argv(log: Path) -> list[str]:
+        return [*script("eventlog"), "--log", str(log), "append", "-"]
+
+    colds = []
+    for log in logs:
+        for index_file in log.glob(".index.sqlite*"):
+            index_file.unlink()
+        colds.append(run_cli(argv(log), 1, orjson.dumps(single_transfer(f"{prefix}-cold"))))
+    warm: list[list[Measure]] = [[] for _ in logs]
     for i in range(runs):
-        m = run_cli(argv, 1, orjson.dumps(single_transfer(f"{prefix}-{i:03d}")))
-        walls.append(m.seconds)
-        peak = max(peak, m.rss)
-    return cold, Measure(statistics.median(walls), peak, {"runs": runs})
+        for log, samples in zip(logs, warm, strict=True):
+            event = orjson.dumps(single_transfer(f"{prefix}-{i:03d}"))
+            samples.append(run_cli(argv(log), 1, event))
+    return [(cold, Measure(statistics.median(s.seconds for s in samples),
+                           max(s.rss for s in samples), {"runs": runs}))
+            for cold, samples in zip(colds, warm, strict=True)]
 
 
-def bench_size(n: int, work: Path, opts: Options) -> dict[str, Measure]:
+def bench_size(n: int, work: Path, opts: Options, small: Path) -> dict[str, Measure]:
     """Every per-size step, in an order that keeps the log valid for the next one."""
     log, out, scratch = work / f"log-{n}", work / f"out-{n}", work / f"scratch-{n}"
     for path in (log, scratch):
@@ -176,7 +187,8 @@ def bench_size(n: int, work: Path, opts: Options) -> dict[str, Measure]:
     m["batch_append"] = run_step("append_new", log=str(log), events=opts.big_batch,
                                  seed=7, prefix="batch")
     _say(opts, f"[{n}] CLI single append ...")
-    m["cli_append_cold"], m["cli_append"] = cli_append(log, "cli", opts.cli_runs)
+    (m["cli_append_cold"], m["cli_append"]), (_, m["cli_append_small"]) = cli_append(
+        [log, small], f"cli{n}", opts.cli_runs)
     _say(opts, f"[{n}] {opts.appends} single durable appends ...")
     m["single"] = run_step("single_appends", log=str(log), scratch=str(scratch),
                            count=opts.appends, prefix="single")
@@ -185,7 +197,7 @@ def bench_size(n: int, work: Path, opts: Options) -> dict[str, Measure]:
     return m
 
 
-def bench_once(work: Path, opts: Options) -> dict[str, Measure]:
+def bench_once(work: Path, opts: Options) -> tuple[dict[str, Measure], Path]:
     """The steps that do not depend on the size: start-up, and the 10-event log."""
     _say(opts, "start-up and the 10-event log ...")
     commands = {"python": [sys.executable, "-c", "pass"],
@@ -203,8 +215,8 @@ def bench_once(work: Path, opts: Options) -> dict[str, Measure]:
     small = work / "log-10"
     small.mkdir()
     run_step("generate", log=str(small), events=10, batch=10)
-    m["cli_append_cold"], m["cli_append"] = cli_append(small, "cli", opts.cli_runs)
-    return m
+    [(m["cli_append_cold"], m["cli_append"])] = cli_append([small], "cli", opts.cli_runs)
+    return m, small
 
 
 def machine() -> dict[str, str]:
@@ -225,6 +237,18 @@ def machine() -> dict[str, str]:
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
+
+
+def revision() -> str:
+    """The commit measured, and whether the packages had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "eventlog", "projections"],
+                               cwd=ROOT, text=True, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" (with uncommitted changes in eventlog/ or projections/)" if dirty else "")
 
 
 def compile_project() -> None:
@@ -254,13 +278,16 @@ def main(argv: list[str] | None = None) -> int:
                    batch=batch, big_batch=batch, appends=ns.appends, verbose=not ns.quiet)
     started = time.perf_counter()
     compile_project()
-    load_before = machine()["load"]
+    load_before, rev_before = machine()["load"], revision()
     with tempfile.TemporaryDirectory(prefix="eventlog-bench-", dir=ns.work) as tmp:
         work = Path(tmp)
-        once = bench_once(work, opts)
-        results = {n: bench_size(n, work, opts) for n in opts.sizes}
+        once, small = bench_once(work, opts)
+        results = {n: bench_size(n, work, opts, small) for n in opts.sizes}
     info = machine()
     info["load"] = f"{load_before} at the start, {info['load']} at the end"
+    rev_after = revision()
+    info["revision"] = rev_before if rev_after == rev_before else (
+        f"{rev_before} at the start, {rev_after} at the end")
     text = report.render(info, opts, once, results, time.perf_counter() - started)
     print(text)
     if ns.out is not None:
