@@ -16,7 +16,7 @@ at the end (``Archive.finish``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,35 +73,36 @@ def _json(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
-def _rounds(views: list[RoundView]) -> Iterator[tuple[Any, ...]]:
-    for position, view in enumerate(views, 1):
-        d = view.data
-        mediators = _json(d.get("mediators", []))
-        yield (
-            view.slug,
-            view.id,
-            position,
-            d["occurred_on"],
-            d.get("agreement"),
-            d.get("label"),
-            mediators,
-            view.revisions,
+def round_rows(
+    views: list[RoundView], first: int
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows of ``rounds``, ``flows`` and ``accounts`` for consecutive rounds, the
+    first of them at ``position`` ``first``."""
+    rounds, flows, accounts = [], [], []
+    for position, view in enumerate(views, first):
+        slug = view.slug
+        rounds.append(
+            (
+                slug,
+                view.id,
+                position,
+                view.occurred_on,
+                view.agreement,
+                view.label,
+                _json(view.mediators),
+                view.revisions,
+            )
         )
-
-
-def _flows(views: list[RoundView]) -> Iterator[tuple[Any, ...]]:
-    for view in views:
         for f in view.flows:
-            g = f.figure
-            yield (view.slug, *f.key, g.low, g.high, g.best, g.exact, f.best_party, f.discrepancy)
-
-
-def _accounts(views: list[RoundView]) -> Iterator[tuple[Any, ...]]:
-    for view in views:
-        for f in view.flows:
-            for party, (fact_id, count) in f.accounts.items():
-                best = party == f.best_party
-                yield (view.slug, *f.key, party, fact_id, count["value"], count["qualifier"], best)
+            low, high, best, approx = f.figure
+            exact = not approx and high == low
+            flows.append((slug, *f.key, low, high, best, exact, f.best_party, f.discrepancy))
+            best_party = f.best_party
+            for party, (fact_id, value, qualifier) in f.accounts.items():
+                accounts.append(
+                    (slug, *f.key, party, fact_id, value, qualifier, party == best_party)
+                )
+    return rounds, flows, accounts
 
 
 def _totals(totals: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
@@ -140,16 +141,16 @@ def _offers(offers: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
         )  # fmt: skip
 
 
-def _revisions(trails: Iterable[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+def revision_rows(trail: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """The ``revisions`` rows of one trail (its versions after the report)."""
     dumps = orjson.dumps
-    for t in trails:
-        versions = t["versions"]
-        for step in range(1, len(versions)):
-            v = versions[step]
-            yield (
-                t["id"], step, t["type"], v["seq"], v["action"], v["reason"],
-                dumps(v["data"]).decode(), _json(v["changes"]),
-            )  # fmt: skip
+    versions = trail["versions"]
+    for step in range(1, len(versions)):
+        v = versions[step]
+        yield (
+            trail["id"], step, trail["type"], v["seq"], v["action"], v["reason"],
+            dumps(v["data"]).decode(), _json(v["changes"]),
+        )  # fmt: skip
 
 
 EVENT_INSERT = "INSERT INTO events VALUES (?,?,?,?,?,?,?)"
@@ -198,20 +199,22 @@ class Archive:
         """Append rows made by ``event_row``, in seq order."""
         self.db.executemany(EVENT_INSERT, rows)
 
-    def reported(self, seq: int) -> Step:
-        """The event at ``seq`` as a trail step (its data as it was recorded)."""
-        row = self.db.execute(
-            "SELECT seq, id, type, recorded_at, recorded_by, data FROM events WHERE seq = ?",
-            (seq,),
-        ).fetchone()
-        seq, event_id, kind, recorded_at, recorded_by, text = row
-        return (seq, event_id, kind, recorded_at, recorded_by, orjson.loads(text))
+    def steps(self, seqs: list[int]) -> list[Step]:
+        """The events at ``seqs`` as trail steps (their data as recorded), in seq order."""
+        marks = ",".join("?" * len(seqs))
+        rows = self.db.execute(
+            "SELECT seq, id, type, recorded_at, recorded_by, data FROM events"
+            f" WHERE seq IN ({marks}) ORDER BY seq",
+            seqs,
+        ).fetchall()
+        return [(seq, i, kind, at, by, orjson.loads(text)) for seq, i, kind, at, by, text in rows]
 
-    def trail_texts(self, revised: dict[int, bytes]) -> Iterator[bytes]:
+    def trail_texts(self, revised: Callable[[int], bytes | None]) -> Iterator[bytes]:
         """Every fact's trail as compact JSON, in report order.
 
         An unrevised fact's trail is its one ``reported`` version, spelled
-        from its row; ``revised`` maps a revised fact's seq to its trail.
+        from its row; ``revised`` gives a revised fact's trail from the seq it
+        was reported at (None for an unrevised fact).
         """
         fact_types = ", ".join(f"'{t}'" for t in FACT_TYPES)
         rows = self.db.execute(
@@ -225,21 +228,26 @@ class Archive:
             f" FROM events WHERE target IS NULL AND type IN ({fact_types}) ORDER BY seq"
         )
         for seq, text in rows:
-            held = revised.get(seq)
+            held = revised(seq)
             yield text.encode() if held is None else held
 
-    def finish(
-        self, views: list[RoundView], totals: dict[str, Any], trails: Iterable[dict[str, Any]]
-    ) -> None:
-        """Write the tables of the fold's figures and commit."""
+    def add_rounds(self, views: list[RoundView], first: int) -> None:
+        """Add consecutive rounds, the first at ``position`` ``first``."""
+        rounds, flows, accounts = round_rows(views, first)
+        self.db.executemany("INSERT INTO rounds VALUES (?,?,?,?,?,?,?,?)", rounds)
+        self.db.executemany("INSERT INTO flows VALUES (?,?,?,?,?,?,?,?,?,?)", flows)
+        self.db.executemany("INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)", accounts)
+
+    def add_revisions(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Add rows made by ``revision_rows``."""
+        self.db.executemany("INSERT INTO revisions VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def finish(self, totals: dict[str, Any]) -> None:
+        """Write the tables of the totals and commit."""
         inserts = {
-            "rounds": (8, _rounds(views)),
-            "flows": (10, _flows(views)),
-            "accounts": (9, _accounts(views)),
             "totals": (10, _totals(totals["totals"])),
             "reported_totals": (13, _reported(totals["reported_totals"])),
             "offers": (9, _offers(totals["offers"])),
-            "revisions": (8, _revisions(trails)),
         }
         for table, (width, rows) in inserts.items():
             marks = ",".join("?" * width)

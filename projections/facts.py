@@ -1,23 +1,31 @@
 """The fact-version fold: what each fact currently says, as far as the figures need it.
 
 A *fact* is an event of one of ``FACT_TYPES``. The fold keeps, per fact, only
-what rounds, totals and reconciliation read, in a small tuple (``Fact``)::
+what rounds, totals and reconciliation read, in one small flat tuple
+(``Fact``), so that a million facts stay in a few hundred bytes each::
 
-    (type, status, revisions, seq, payload)
+    (type, status, revisions, seq, payload)                      most facts
+    (type, status, revisions, seq, round, kind, from, to,        a transfer,
+     party, value, qualifier)                                    flattened
 
 ``status`` is ``CURRENT`` or ``RETRACTED``; ``revisions`` counts the fact's
-corrections and retractions; ``seq`` is where it was reported; ``payload`` is
-the *kept* part of its current data (``KEPT`` names the fields per type). A
-transfer, by far the commonest fact, keeps a flat tuple
-``(round, kind, from, to, party, value, qualifier)``; other facts keep a dict
-of their kept fields. Reported totals and offers are few and keep all their
-data. Everything is plain containers, so the state marshals fast.
+corrections and retractions; ``seq`` is where it was reported. A transfer, by
+far the commonest fact, keeps its figure inline (``TRANSFER_FIELDS``); a round
+keeps a tuple ``(round, occurred_on, agreement, label, mediators)``; other facts
+keep a dict of their kept fields (``KEPT``); reported totals and offers are few
+and keep all their data. Repeated strings (slugs, dates, parties) are
+interned. Everything is plain containers, so the state marshals fast.
 
-Each correction and retraction is kept whole (``state["steps"]``, per target)
-so that the trails of revised facts can be replayed; the data a fact was
-reported with is not kept: outputs that list every event stream it (see
-``projections.rebuild``) and a single trail is replayed from the log
-(``projections.trails.trail_in``).
+Two indexes serve the per-round derivation (``projections.rounds``):
+``members`` lists, per round slug, the transfers and notes whose current data
+names the round (in report order), and ``dirty`` collects the slugs of the
+rounds whose figures may have changed since the outputs were last written
+(the rebuild clears it when it publishes).
+
+Of each correction and retraction the fold keeps only its seq
+(``state["steps"]``, per target): the rebuild reads the steps back from the
+archive's ``events`` rows to spell the trails of revised facts, and a single
+trail is replayed from the log (``projections.trails.trail_in``).
 """
 
 from __future__ import annotations
@@ -28,10 +36,10 @@ from typing import Any
 from projections.errors import DanglingTarget
 
 Record = dict[str, Any]
-Fact = tuple[str, str, int, int, Any]
+Fact = tuple[Any, ...]
 State = dict[str, Any]
 Step = tuple[int, str, str, str, str, dict[str, Any]]
-"""A revision as kept: (seq, event id, type, recorded_at, recorded_by, data)."""
+"""A step of a trail: (seq, event id, type, recorded_at, recorded_by, data)."""
 
 FACT_TYPES = (
     "agreement.recorded",
@@ -44,17 +52,35 @@ FACT_TYPES = (
 CURRENT = "current"
 RETRACTED = "retracted"
 TRANSFER = "transfer.reported"
+ROUND = "round.recorded"
+NOTE = "note.recorded"
+TRANSFER_FIELDS = ("round", "kind", "from", "to", "party", "value", "qualifier")
+ROUND_FIELDS = ("round", "occurred_on", "agreement", "label", "mediators")
 
 KEPT: dict[str, tuple[str, ...] | None] = {
     "agreement.recorded": ("agreement", "title", "concluded_on", "place"),
-    "round.recorded": ("round", "occurred_on", "agreement", "label", "mediators"),
     "note.recorded": ("round", "text", "source"),
     "total.reported": None,
     "offer.reported": None,
 }
-"""The fields each (non-transfer) fact type keeps; None keeps all."""
+"""The fields each dict-keeping fact type keeps; None keeps all."""
 
 _intern = sys.intern
+_shared: dict[Any, Any] = {}
+
+
+def _share(value: Any) -> Any:
+    """One object per distinct value (strings and mediator lists repeat across rounds)."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return _intern(value)
+    if type(value) is list:
+        value = tuple(_intern(v) if type(v) is str else v for v in value)
+    try:
+        return _shared.setdefault(value, value)
+    except TypeError:
+        return value
 
 
 def corrected(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +94,8 @@ def corrected(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def keep(kind: str, data: dict[str, Any]) -> Any:
-    """The payload a fact of ``kind`` keeps of its ``data``."""
+def keep(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
+    """The fields after (type, status, revisions, seq) that a fact of ``kind`` keeps."""
     if kind == TRANSFER:
         count = data["count"]
         return (
@@ -81,44 +107,85 @@ def keep(kind: str, data: dict[str, Any]) -> Any:
             count["value"],
             _intern(count.get("qualifier", "exact")),
         )
+    if kind == ROUND:
+        return (tuple(_share(data.get(key)) for key in ROUND_FIELDS),)
     fields = KEPT.get(kind)
     if fields is None:
+        return (data,)
+    return ({key: value for key, value in data.items() if key in fields},)
+
+
+def payload(fact: Fact) -> Any:
+    """What a fact keeps besides (type, status, revisions, seq)."""
+    return fact[4:] if fact[0] == TRANSFER else fact[4]
+
+
+def kept_data(kind: str, kept: Any) -> dict[str, Any]:
+    """A kept payload as a data dict (a transfer's source keeps only its party)."""
+    if kind == TRANSFER:
+        round_, flow, sender, receiver, party, value, qualifier = kept
+        return {
+            "round": round_,
+            "kind": flow,
+            "from": sender,
+            "to": receiver,
+            "count": {"value": value, "qualifier": qualifier},
+            "source": {"party": party},
+        }
+    if kind == ROUND:
+        data = {k: v for k, v in zip(ROUND_FIELDS, kept, strict=True) if v is not None}
+        if "mediators" in data:
+            data["mediators"] = list(data["mediators"])
         return data
-    return {key: value for key, value in data.items() if key in fields}
-
-
-def kept_data(kind: str, payload: Any) -> dict[str, Any]:
-    """A payload as a data dict (a transfer's source keeps only its party)."""
-    if kind != TRANSFER:
-        result: dict[str, Any] = payload
-        return result
-    round_, flow, sender, receiver, party, value, qualifier = payload
-    return {
-        "round": round_,
-        "kind": flow,
-        "from": sender,
-        "to": receiver,
-        "count": {"value": value, "qualifier": qualifier},
-        "source": {"party": party},
-    }
+    result: dict[str, Any] = kept
+    return result
 
 
 def data_of(state: State, fact_id: str) -> dict[str, Any]:
     """The kept part of a fact's current data, as a dict."""
-    kind, _, _, _, payload = state["facts"][fact_id]
-    return kept_data(kind, payload)
+    fact = state["facts"][fact_id]
+    return kept_data(fact[0], payload(fact))
+
+
+def round_of(fact: Fact) -> str | None:
+    """The round a transfer or note currently names (None for other facts)."""
+    if fact[0] == TRANSFER:
+        slug: str = fact[4]
+        return slug
+    if fact[0] == NOTE:
+        named: str | None = fact[4].get("round")
+        return named
+    return None
+
+
+def _join(state: State, fact_id: str, fact: Fact) -> None:
+    """Index a transfer or note under the round it names, in report order."""
+    slug = round_of(fact)
+    if slug is None:
+        return
+    members = state["members"].setdefault(slug, [])
+    members.append(fact_id)
+    if len(members) > 1:
+        facts = state["facts"]
+        if facts[members[-2]][3] > fact[3]:
+            members.sort(key=lambda member: facts[member][3])
+    state["dirty"].add(slug)
 
 
 def on_fact(state: State, record: Record) -> None:
     """A fact is reported: it becomes current."""
     kind = record["type"]
-    state["facts"][record["id"]] = (kind, CURRENT, 0, record["seq"], keep(kind, record["data"]))
+    fact = (kind, CURRENT, 0, record["seq"], *keep(kind, record["data"]))
+    state["facts"][record["id"]] = fact
+    _join(state, record["id"], fact)
 
 
 def on_round(state: State, record: Record) -> None:
     """A round is recorded: a fact, indexed by its (never corrected) slug."""
     on_fact(state, record)
-    state["rounds"][record["data"]["round"]] = record["id"]
+    slug = _intern(record["data"]["round"])
+    state["rounds"][slug] = record["id"]
+    state["dirty"].add(slug)
 
 
 def on_agreement(state: State, record: Record) -> None:
@@ -127,31 +194,43 @@ def on_agreement(state: State, record: Record) -> None:
     state["agreements"][record["data"]["agreement"]] = record["id"]
 
 
-def _revise(state: State, record: Record) -> tuple[str, Fact]:
+def _revise(state: State, record: Record, fact: Fact) -> str:
+    target: str = record["data"]["target"]
+    state["steps"].setdefault(target, []).append(record["seq"])
+    old = round_of(fact)
+    if old is not None:
+        state["dirty"].add(old)
+    if fact[0] == ROUND:
+        state["dirty"].add(fact[4][0])
+    return target
+
+
+def _target(state: State, record: Record) -> Fact:
     target = record["data"]["target"]
     fact: Fact | None = state["facts"].get(target)
     if fact is None:
         raise DanglingTarget(record["seq"], target)
-    step: Step = (
-        record["seq"],
-        record["id"],
-        record["type"],
-        record["recorded_at"],
-        record["recorded_by"],
-        record["data"],
-    )
-    state["steps"].setdefault(target, []).append(step)
-    return target, fact
+    return fact
 
 
 def on_corrected(state: State, record: Record) -> None:
     """A correction replaces the named fields of its target's current data."""
-    target, (kind, status, revisions, seq, payload) = _revise(state, record)
-    data = corrected(kept_data(kind, payload), record["data"]["changes"])
-    state["facts"][target] = (kind, status, revisions + 1, seq, keep(kind, data))
+    fact = _target(state, record)
+    target = _revise(state, record, fact)
+    kind, status, revisions, seq = fact[:4]
+    data = corrected(kept_data(kind, payload(fact)), record["data"]["changes"])
+    new = (kind, status, revisions + 1, seq, *keep(kind, data))
+    state["facts"][target] = new
+    old_round, new_round = round_of(fact), round_of(new)
+    if old_round != new_round:
+        if old_round is not None:
+            state["members"][old_round].remove(target)
+        if new_round is not None:
+            _join(state, target, new)
 
 
 def on_retracted(state: State, record: Record) -> None:
     """A retraction drops the fact from every figure; its trail remains."""
-    target, (kind, _, revisions, seq, payload) = _revise(state, record)
-    state["facts"][target] = (kind, RETRACTED, revisions + 1, seq, payload)
+    fact = _target(state, record)
+    target = _revise(state, record, fact)
+    state["facts"][target] = (fact[0], RETRACTED, fact[2] + 1, *fact[3:])

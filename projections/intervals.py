@@ -52,10 +52,8 @@ class Interval(NamedTuple):
 ZERO = Interval(0, 0, 0, False)
 
 
-def of(quantity: Mapping[str, Any]) -> Interval:
-    """The interval a reported Quantity stands for."""
-    value: int = quantity["value"]
-    qualifier = quantity.get("qualifier", "exact")
+def figure_of(value: int, qualifier: str) -> Interval:
+    """The interval of a reported value with its qualifier."""
     if qualifier == "exact":
         return Interval(value, value, value, False)
     if qualifier == "at_least":
@@ -63,6 +61,11 @@ def of(quantity: Mapping[str, Any]) -> Interval:
     if qualifier == "at_most":
         return Interval(0, value, value, False)
     return Interval(value, value, value, True)
+
+
+def of(quantity: Mapping[str, Any]) -> Interval:
+    """The interval a reported Quantity stands for."""
+    return figure_of(quantity["value"], quantity.get("qualifier", "exact"))
 
 
 def add(a: Interval, b: Interval) -> Interval:

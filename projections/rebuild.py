@@ -54,19 +54,20 @@ from projections import archive
 from projections.errors import CorruptCheckpoint, OutputUnavailable, RebuildLocked, StaleCheckpoint
 from projections.facts import Record, State
 from projections.render import to_json
-from projections.rounds import RoundView, agreements, collect, known_at
+from projections.rounds import RoundView, agreements, iter_views, known_at
 from projections.state import fold, new_state
-from projections.totals import flow_totals, outstanding_offers, reported_totals
+from projections.totals import Figures
 from projections.trails import trail_of
 
 DEFAULT_OUT = "build/projections"
-FORMAT = 2
+FORMAT = 3
 """Version of the checkpoint and output layout; a different one forces a full rebuild."""
 STATE_CODEC = f"marshal-{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
 """The saved state is marshalled (fast for plain containers); another Python rebuilds fully."""
 OUTPUTS = ("totals.json", "rounds.json", "trails.json", "archive.sqlite")
 PROGRESS_EVERY = 16384
 ARCHIVE_BATCH = 8192
+ROUND_BATCH = 1024
 _GEN_RE = re.compile(r"gen-(\d{6,})")
 
 Progress = Callable[[int, int], None]
@@ -169,60 +170,83 @@ def _write(path: Path, payload: bytes, durable: bool) -> None:
             os.fsync(handle.fileno())
 
 
-def _views(state: State) -> tuple[list[RoundView], dict[str, Any], dict[str, Any]]:
-    views = collect(state)
-    head = known_at(state)
-    totals_view: dict[str, Any] = {
-        "known_at": head,
-        "as_of": None,
-        "totals": flow_totals(views),
-        "reported_totals": reported_totals(state, views, None),
-        "offers": outstanding_offers(state, views, None),
-    }
-    rounds_view = {
-        "known_at": head,
-        "as_of": None,
-        "rounds": [view.as_json() for view in views],
-        "agreements": agreements(state),
-    }
-    return views, totals_view, rounds_view
-
-
-def revised_trails(state: State, db: archive.Archive) -> list[tuple[int, dict[str, Any]]]:
-    """The trails of the facts with revisions, by the seq they were reported at."""
-    facts = state["facts"]
-    result = []
-    for fact_id, steps in state["steps"].items():
-        seq = facts[fact_id][3]
-        result.append((seq, trail_of(fact_id, [db.reported(seq), *steps])))
-    result.sort(key=lambda item: item[0])
-    return result
-
-
-def _write_trails(path: Path, head: dict[str, Any], texts: Iterator[bytes]) -> None:
+def _write_rounds(path: Path, state: State, db: archive.Archive, figures: Figures) -> int:
+    """Stream ``rounds.json`` and the round tables, a batch of rounds at a time, feeding
+    ``figures``; returns the number of rounds."""
+    count = 0
+    batch: list[RoundView] = []
     with open(path, "wb") as handle:
-        handle.write(b'{"known_at":' + to_json(head) + b',"trails":[')
+        handle.write(b'{"known_at":' + to_json(known_at(state)) + b',"as_of":null,"rounds":[')
+
+        def flush() -> None:
+            nonlocal count
+            if not batch:
+                return
+            text = to_json([view.as_json() for view in batch])[1:-1]
+            handle.write(b"," + text if count else text)
+            db.add_rounds(batch, count + 1)
+            count += len(batch)
+            batch.clear()
+
+        for view in iter_views(state):
+            figures.add(view)
+            batch.append(view)
+            if len(batch) >= ROUND_BATCH:
+                flush()
+        flush()
+        handle.write(b'],"agreements":' + to_json(agreements(state)) + b"}\n")
+    return count
+
+
+def _write_trails(path: Path, state: State, db: archive.Archive) -> None:
+    """Stream ``trails.json`` from the archive's events, and the ``revisions`` rows."""
+    facts, steps = state["facts"], state["steps"]
+    revised = {facts[fact_id][3]: fact_id for fact_id in steps}
+    rows: list[tuple[Any, ...]] = []
+
+    def spelled(seq: int) -> bytes | None:
+        fact_id = revised.get(seq)
+        if fact_id is None:
+            return None
+        trail = trail_of(fact_id, db.steps([seq, *steps[fact_id]]))
+        rows.extend(archive.revision_rows(trail))
+        if len(rows) >= ARCHIVE_BATCH:
+            db.add_revisions(rows)
+            rows.clear()
+        return to_json(trail)
+
+    with open(path, "wb") as handle:
+        handle.write(b'{"known_at":' + to_json(known_at(state)) + b',"trails":[')
         chunk: list[bytes] = []
-        for text in texts:
+        first = True
+        for text in db.trail_texts(spelled):
             chunk.append(text)
             if len(chunk) >= 4096:
-                handle.write(b",".join(chunk) + b",")
+                handle.write((b"" if first else b",") + b",".join(chunk))
+                first = False
                 chunk.clear()
-        handle.write(b",".join(chunk).rstrip(b",") if chunk else b"")
+        if chunk:
+            handle.write((b"" if first else b",") + b",".join(chunk))
         handle.write(b"]}\n")
+    db.add_revisions(rows)
 
 
 def write_outputs(directory: Path, state: State, db: archive.Archive) -> int:
     """Write the outputs for ``state`` into ``directory``, whose archive ``db`` holds
-    the events; returns the number of rounds."""
-    views, totals_view, rounds_view = _views(state)
-    revised = revised_trails(state, db)
-    _write(directory / "totals.json", to_json(totals_view) + b"\n", False)
-    _write(directory / "rounds.json", to_json(rounds_view) + b"\n", False)
-    texts = db.trail_texts({seq: to_json(t) for seq, t in revised})
-    _write_trails(directory / "trails.json", known_at(state), texts)
-    db.finish(views, totals_view, [t for _, t in revised])
-    return len(views)
+    the events; returns the number of rounds.
+
+    Rounds are derived and written one batch at a time (``rounds.json`` and the
+    round tables), while ``Figures`` accumulates what ``totals.json`` needs, so
+    no output is ever held whole in memory.
+    """
+    figures = Figures(state)
+    rounds = _write_rounds(directory / "rounds.json", state, db, figures)
+    totals = figures.view()
+    _write(directory / "totals.json", to_json(totals) + b"\n", False)
+    _write_trails(directory / "trails.json", state, db)
+    db.finish(totals)
+    state["dirty"] = set()
+    return rounds
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Per-round history, derived from the fold state.
+"""Per-round history, derived from the fold state one round at a time.
 
 Rules:
 
@@ -15,21 +15,27 @@ Rules:
   ``discrepancy`` is true when the accounts are not all the same quantity.
 * ``revisions`` counts the corrections and retractions of the round itself and
   of every fact (transfer, note) whose current version names the round.
+
+A round is derived from its own fact and its ``members`` (the transfers and
+notes naming it, see ``projections.facts``) only, so deriving every round costs
+one pass over the facts that name a round, and one round can be derived alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from projections import intervals
-from projections.facts import CURRENT, TRANSFER, State
-from projections.intervals import Interval
+from projections.facts import CURRENT, NOTE, TRANSFER, Fact, State
+from projections.intervals import Interval, envelope, figure_of
 from projections.timeaxes import date_key, occurred_by
 
 PARTIES = ("UA", "RU", "other")
 KINDS = ("bodies", "pows", "civilians")
 FlowKey = tuple[str, str, str]
+Account = tuple[str, int, str]
+"""One party's account of a flow: (fact id, value, qualifier)."""
 
 
 def flow_order(key: FlowKey) -> tuple[int, str, str]:
@@ -44,25 +50,32 @@ class FlowView:
     """One flow of one round: each party's account and the derived figure."""
 
     key: FlowKey
-    accounts: dict[str, tuple[str, dict[str, Any]]]
+    accounts: dict[str, Account]
     figure: Interval
     best_party: str
     discrepancy: bool
 
     def party_figure(self, party: str) -> Interval:
         """The interval of one party's account."""
-        return intervals.of(self.accounts[party][1])
+        _, value, qualifier = self.accounts[party]
+        return figure_of(value, qualifier)
 
     def as_json(self) -> dict[str, Any]:
         """The flow as in the ``rounds`` JSON contract."""
         kind, sender, receiver = self.key
-        accounts = {p: {"id": fid, "count": count} for p, (fid, count) in self.accounts.items()}
+        low, high, best, approx = self.figure
         return {
             "kind": kind,
             "from": sender,
             "to": receiver,
-            "accounts": accounts,
-            **self.figure.as_json(),
+            "accounts": {
+                p: {"id": fid, "count": {"value": value, "qualifier": qualifier}}
+                for p, (fid, value, qualifier) in self.accounts.items()
+            },
+            "low": low,
+            "high": high,
+            "best": best,
+            "exact": not approx and high == low,
             "best_party": self.best_party,
             "discrepancy": self.discrepancy,
         }
@@ -73,90 +86,128 @@ class RoundView:
     """One recorded round with its flows."""
 
     id: str
-    data: dict[str, Any]
+    slug: str
+    occurred_on: str
+    agreement: str | None = None
+    label: str | None = None
+    mediators: tuple[str, ...] = ()
     revisions: int = 0
     flows: list[FlowView] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def slug(self) -> str:
-        """The round's identity slug."""
-        slug: str = self.data["round"]
-        return slug
+    def data(self) -> dict[str, Any]:
+        """The round's kept data, as a dict."""
+        return {
+            "round": self.slug,
+            "occurred_on": self.occurred_on,
+            "agreement": self.agreement,
+            "label": self.label,
+            "mediators": list(self.mediators),
+        }
 
     def as_json(self) -> dict[str, Any]:
         """The round as in the ``rounds`` JSON contract."""
-        data = self.data
         return {
-            "round": data["round"],
+            "round": self.slug,
             "id": self.id,
-            "occurred_on": data["occurred_on"],
-            "agreement": data.get("agreement"),
-            "label": data.get("label"),
-            "mediators": data.get("mediators", []),
+            "occurred_on": self.occurred_on,
+            "agreement": self.agreement,
+            "label": self.label,
+            "mediators": list(self.mediators),
             "revisions": self.revisions,
             "flows": [flow.as_json() for flow in self.flows],
             "notes": self.notes,
         }
 
 
-def flow_view(key: FlowKey, accounts: dict[str, tuple[str, dict[str, Any]]]) -> FlowView:
+def flow_view(key: FlowKey, accounts: dict[str, Account]) -> FlowView:
     """Choose the best account and span the others."""
     _, sender, receiver = key
-    if receiver in accounts:
+    if len(accounts) == 1:
+        ((party, account),) = accounts.items()
+        return FlowView(key, accounts, figure_of(account[1], account[2]), party, False)
+    ordered = {p: accounts[p] for p in PARTIES if p in accounts}
+    if len(ordered) < len(accounts):
+        ordered.update((p, accounts[p]) for p in sorted(accounts) if p not in ordered)
+    if receiver in ordered:
         best_party = receiver
-    elif sender in accounts:
+    elif sender in ordered:
         best_party = sender
     else:
-        best_party = next(p for p in (*PARTIES, *sorted(accounts)) if p in accounts)
-    ordered = {p: accounts[p] for p in (*PARTIES, *sorted(accounts)) if p in accounts}
-    figures = [intervals.of(count) for _, count in ordered.values()]
-    best = intervals.of(ordered[best_party][1])
-    counts = {(c["value"], c.get("qualifier", "exact")) for _, c in ordered.values()}
-    figure = intervals.envelope(figures, best)
+        best_party = next(iter(ordered))
+    figures = [figure_of(value, qualifier) for _, value, qualifier in ordered.values()]
+    _, best_value, best_qualifier = ordered[best_party]
+    best = figure_of(best_value, best_qualifier)
+    counts = {(value, qualifier) for _, value, qualifier in ordered.values()}
+    figure = envelope(figures, best)
     return FlowView(key, ordered, figure, best_party, len(counts) > 1)
+
+
+def round_key(fact: Fact) -> tuple[tuple[str, str], str]:
+    """Where a round fact sorts: by ``occurred_on`` (see ``date_key``), then its slug."""
+    slug, occurred_on = fact[4][0], fact[4][1]
+    return (date_key(occurred_on), slug)
+
+
+def derive(state: State, slug: str) -> RoundView | None:
+    """One round's view, or None if it is not current (or not recorded)."""
+    facts = state["facts"]
+    fact_id = state["rounds"].get(slug)
+    if fact_id is None:
+        return None
+    fact = facts[fact_id]
+    if fact[1] != CURRENT:
+        return None
+    _, occurred_on, agreement, label, mediators = fact[4]
+    view = RoundView(fact_id, slug, occurred_on, agreement, label, mediators or (), fact[2])
+    flows: dict[FlowKey, dict[str, Account]] = {}
+    revisions = fact[2]
+    for member in state["members"].get(slug, ()):
+        m = facts[member]
+        revisions += m[2]
+        if m[1] != CURRENT:
+            continue
+        if m[0] == TRANSFER:
+            key = (m[5], m[6], m[7])
+            per_flow = flows.get(key)
+            if per_flow is None:
+                per_flow = flows[key] = {}
+            per_flow[m[8]] = (member, m[9], m[10])
+        elif m[0] == NOTE:
+            data = m[4]
+            view.notes.append({"id": member, "text": data["text"], "source": data["source"]})
+    view.revisions = revisions
+    if len(flows) > 1:
+        view.flows = [flow_view(k, flows[k]) for k in sorted(flows, key=flow_order)]
+    else:
+        view.flows = [flow_view(k, a) for k, a in flows.items()]
+    return view
+
+
+def ordered_rounds(state: State, as_of: str | None = None) -> list[str]:
+    """The slugs of the current rounds that occurred by ``as_of``, in order."""
+    facts = state["facts"]
+    found = []
+    for slug, fact_id in state["rounds"].items():
+        fact = facts[fact_id]
+        if fact[1] == CURRENT and occurred_by(fact[4][1], as_of):
+            found.append((round_key(fact), slug))
+    found.sort()
+    return [slug for _, slug in found]
+
+
+def iter_views(state: State, as_of: str | None = None) -> Iterator[RoundView]:
+    """The current rounds that occurred by ``as_of``, in order, one at a time."""
+    for slug in ordered_rounds(state, as_of):
+        view = derive(state, slug)
+        if view is not None:
+            yield view
 
 
 def collect(state: State, as_of: str | None = None) -> list[RoundView]:
     """The current rounds that occurred by ``as_of``, in order, with their flows."""
-    facts = state["facts"]
-    views: dict[str, RoundView] = {}
-    for slug, fact_id in state["rounds"].items():
-        _, status, _, _, data = facts[fact_id]
-        if status == CURRENT and occurred_by(data["occurred_on"], as_of):
-            views[slug] = RoundView(fact_id, data)
-    flows: dict[str, dict[FlowKey, dict[str, tuple[str, dict[str, Any]]]]] = {}
-    get = views.get
-    for fact_id, (kind, status, revisions, _, payload) in facts.items():
-        if kind == TRANSFER:
-            view = get(payload[0])
-            if view is None:
-                continue
-            view.revisions += revisions
-            if status != CURRENT:
-                continue
-            round_, flow, sender, receiver, party, value, qualifier = payload
-            per_round = flows.get(round_)
-            if per_round is None:
-                per_round = flows[round_] = {}
-            key = (flow, sender, receiver)
-            per_flow = per_round.get(key)
-            if per_flow is None:
-                per_flow = per_round[key] = {}
-            per_flow[party] = (fact_id, {"value": value, "qualifier": qualifier})
-            continue
-        view = get(payload.get("round", ""))
-        if view is None:
-            continue
-        view.revisions += revisions
-        if status == CURRENT and kind == "note.recorded":
-            text, source = payload["text"], payload["source"]
-            view.notes.append({"id": fact_id, "text": text, "source": source})
-    ordered = sorted(views.values(), key=lambda v: (date_key(v.data["occurred_on"]), v.slug))
-    for view in ordered:
-        round_flows = flows.get(view.slug, {})
-        view.flows = [flow_view(k, round_flows[k]) for k in sorted(round_flows, key=flow_order)]
-    return ordered
+    return list(iter_views(state, as_of))
 
 
 def agreements(state: State) -> list[dict[str, Any]]:
@@ -189,6 +240,6 @@ def rounds_view(state: State, as_of: str | None = None) -> dict[str, Any]:
     return {
         "known_at": known_at(state),
         "as_of": as_of,
-        "rounds": [view.as_json() for view in collect(state, as_of)],
+        "rounds": [view.as_json() for view in iter_views(state, as_of)],
         "agreements": agreements(state),
     }

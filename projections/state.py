@@ -47,6 +47,8 @@ def new_state() -> State:
         "steps": {},
         "rounds": {},
         "agreements": {},
+        "members": {},
+        "dirty": set(),
     }
 
 

@@ -22,58 +22,103 @@ Rules:
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from typing import Any
 
 from projections import intervals
 from projections.facts import CURRENT, State
 from projections.intervals import ZERO, Interval
-from projections.rounds import PARTIES, FlowKey, RoundView, collect, flow_order, known_at
+from projections.rounds import PARTIES, FlowKey, RoundView, flow_order, iter_views, known_at
 from projections.timeaxes import date_key, earliest, latest, occurred_by
 
+Sums = list[int]
+"""A running sum of figures: [low, high of closed terms, open terms, best, approximate terms]."""
 
-def _party_block(figure: Interval, rounds: int) -> dict[str, Any]:
-    return {**figure.as_json(), "rounds": rounds}
+
+def _add(sums: Sums, figure: Interval) -> None:
+    low, high, best, approx = figure
+    sums[0] += low
+    if high is None:
+        sums[2] += 1
+    else:
+        sums[1] += high
+    sums[3] += best
+    sums[4] += approx
 
 
-def flow_totals(views: list[RoundView]) -> list[dict[str, Any]]:
-    """The ``totals`` entries: per flow, the sums over rounds and per party."""
-    sums: dict[FlowKey, Interval] = {}
-    counts: dict[FlowKey, int] = {}
-    parties: dict[FlowKey, dict[str, tuple[Interval, int]]] = {}
-    discrepant: dict[FlowKey, list[str]] = {}
-    for view in views:
+def _block(sums: Sums) -> dict[str, Any]:
+    low, high, opened, best, approx = sums
+    shown = None if opened else high
+    return {"low": low, "high": shown, "best": best, "exact": not approx and shown == low}
+
+
+class FlowTotals:
+    """Per flow, the sums over rounds and per party, fed one round at a time."""
+
+    def __init__(self) -> None:
+        self.sums: dict[FlowKey, Sums] = {}
+        self.counts: dict[FlowKey, int] = {}
+        self.parties: dict[FlowKey, dict[str, tuple[Sums, list[int]]]] = {}
+        self.discrepant: dict[FlowKey, list[str]] = {}
+
+    def add(self, view: RoundView) -> None:
+        """Add one round's flows."""
         for flow in view.flows:
             key = flow.key
-            sums[key] = intervals.add(sums.get(key, ZERO), flow.figure)
-            counts[key] = counts.get(key, 0) + 1
-            per_party = parties.setdefault(key, {})
+            sums = self.sums.get(key)
+            if sums is None:
+                sums = self.sums[key] = [0, 0, 0, 0, 0]
+                self.counts[key] = 0
+                self.parties[key] = {}
+            _add(sums, flow.figure)
+            self.counts[key] += 1
+            per_party = self.parties[key]
             for party in flow.accounts:
-                figure, n = per_party.get(party, (ZERO, 0))
-                per_party[party] = (intervals.add(figure, flow.party_figure(party)), n + 1)
+                held = per_party.get(party)
+                if held is None:
+                    held = per_party[party] = ([0, 0, 0, 0, 0], [0])
+                _add(held[0], flow.party_figure(party))
+                held[1][0] += 1
             if flow.discrepancy:
-                discrepant.setdefault(key, []).append(view.slug)
-    result = []
-    for key in sorted(sums, key=flow_order):
-        kind, sender, receiver = key
-        per_party = parties[key]
-        by_party = {p: _party_block(*per_party.get(p, (ZERO, 0))) for p in ("UA", "RU")}
-        for party in PARTIES[2:]:
-            if party in per_party:
-                by_party[party] = _party_block(*per_party[party])
-        result.append(
-            {
-                "kind": kind,
-                "from": sender,
-                "to": receiver,
-                **sums[key].as_json(),
-                "approximate": sums[key].approx,
-                "rounds": counts[key],
-                "by_party": by_party,
-                "discrepant_rounds": discrepant.get(key, []),
-            }
-        )
-    return result
+                self.discrepant.setdefault(key, []).append(view.slug)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The ``totals`` entries, by flow."""
+        result = []
+        for key in sorted(self.sums, key=flow_order):
+            kind, sender, receiver = key
+            per_party = self.parties[key]
+            by_party = {}
+            for party in PARTIES:
+                held = per_party.get(party)
+                if held is not None:
+                    by_party[party] = {**_block(held[0]), "rounds": held[1][0]}
+                elif party != "other":
+                    by_party[party] = {**ZERO.as_json(), "rounds": 0}
+            sums = self.sums[key]
+            result.append(
+                {
+                    "kind": kind,
+                    "from": sender,
+                    "to": receiver,
+                    **_block(sums),
+                    "approximate": sums[4] > 0,
+                    "rounds": self.counts[key],
+                    "by_party": by_party,
+                    "discrepant_rounds": self.discrepant.get(key, []),
+                }
+            )
+        return result
+
+
+def flow_totals(views: Iterable[RoundView]) -> list[dict[str, Any]]:
+    """The ``totals`` entries: per flow, the sums over rounds and per party."""
+    totals = FlowTotals()
+    for view in views:
+        totals.add(view)
+    return totals.entries()
 
 
 class FlowSeries:
@@ -82,27 +127,28 @@ class FlowSeries:
     def __init__(self) -> None:
         self.earliest: list[str] = []
         self.latest: list[str] = []
-        self.figures: list[Interval] = []
-        self.low = [0]
-        self.high = [0]
-        self.best = [0]
-        self.open = [0]
-        self.approx = [0]
+        self.low = array("q", [0])
+        self.high = array("q", [0])
+        self.best = array("q", [0])
+        self.open = array("q", [0])
+        self.approx = array("q", [0])
         self.coarse: list[int] = []
         """Indexes of reduced-precision rounds: they may overlap a range that starts after them."""
+        self.coarse_figures: dict[int, Interval] = {}
 
     def append(self, occurred_on: str, figure: Interval) -> None:
         """Add the next round (rounds come in date order)."""
         if len(occurred_on) < 10:
-            self.coarse.append(len(self.figures))
+            self.coarse.append(len(self.earliest))
+            self.coarse_figures[len(self.earliest)] = figure
         self.earliest.append(earliest(occurred_on))
         self.latest.append(latest(occurred_on))
-        self.figures.append(figure)
-        self.low.append(self.low[-1] + figure.low)
-        self.high.append(self.high[-1] + (figure.high or 0))
-        self.best.append(self.best[-1] + figure.best)
-        self.open.append(self.open[-1] + (figure.high is None))
-        self.approx.append(self.approx[-1] + figure.approx)
+        low, high, best, approx = figure
+        self.low.append(self.low[-1] + low)
+        self.high.append(self.high[-1] + (high or 0))
+        self.best.append(self.best[-1] + best)
+        self.open.append(self.open[-1] + (high is None))
+        self.approx.append(self.approx[-1] + approx)
 
     def between(self, since: str, as_of: str) -> tuple[Interval, int]:
         """The sum of rounds that may have occurred on or after ``since`` and by ``as_of``."""
@@ -123,64 +169,94 @@ class FlowSeries:
             if index >= lo:
                 break
             if self.latest[index] >= start:
-                figure, count = intervals.add(figure, self.figures[index]), count + 1
+                figure = intervals.add(figure, self.coarse_figures[index])
+                count += 1
         return figure, count
 
 
+def _matches(key: FlowKey, data: dict[str, Any]) -> bool:
+    kind, sender, receiver = key
+    same_sender: bool = data.get("from", sender) == sender
+    return kind == data["kind"] and receiver == data["to"] and same_sender
+
+
 class Scopes:
-    """The recorded rounds indexed for reconciliation: by flow, and by agreement."""
+    """The recorded rounds indexed for reconciliation: by flow, and by agreement.
 
-    def __init__(self, views: list[RoundView]) -> None:
+    Fed one round at a time (``add``), in round order. With ``wanted`` (the
+    reported totals to answer), only what those totals can ask for is kept.
+    """
+
+    def __init__(
+        self, views: Iterable[RoundView] = (), wanted: list[dict[str, Any]] | None = None
+    ) -> None:
         self.series: dict[FlowKey, FlowSeries] = {}
-        self.agreements: dict[str, list[RoundView]] = {}
+        self.agreements: dict[str, list[tuple[str, FlowKey, Interval]]] = {}
+        self.wanted_agreements: set[str] | None = None
+        self.wanted_flows: list[dict[str, Any]] | None = None
+        if wanted is not None:
+            self.wanted_agreements = {
+                d["scope"]["agreement"] for d in wanted if "agreement" in d["scope"]
+            }
+            self.wanted_flows = [d for d in wanted if "agreement" not in d["scope"]]
+        self._flow_wanted: dict[FlowKey, bool] = {}
         for view in views:
-            for flow in view.flows:
-                if flow.key not in self.series:
-                    self.series[flow.key] = FlowSeries()
-                self.series[flow.key].append(view.data["occurred_on"], flow.figure)
-            agreement = view.data.get("agreement")
-            if agreement is not None:
-                self.agreements.setdefault(agreement, []).append(view)
+            self.add(view)
 
-    def _matches(self, key: FlowKey, data: dict[str, Any]) -> bool:
-        kind, sender, receiver = key
-        same_sender: bool = data.get("from", sender) == sender
-        return kind == data["kind"] and receiver == data["to"] and same_sender
+    def _wants_flow(self, key: FlowKey) -> bool:
+        wanted = self._flow_wanted.get(key)
+        if wanted is None:
+            flows = self.wanted_flows
+            wanted = flows is None or any(_matches(key, d) for d in flows)
+            self._flow_wanted[key] = wanted
+        return wanted
+
+    def add(self, view: RoundView) -> None:
+        """Index the next round (rounds come in order)."""
+        occurred_on = view.occurred_on
+        for flow in view.flows:
+            if not self._wants_flow(flow.key):
+                continue
+            series = self.series.get(flow.key)
+            if series is None:
+                series = self.series[flow.key] = FlowSeries()
+            series.append(occurred_on, flow.figure)
+        agreement = view.agreement
+        if agreement is None or not view.flows:
+            return
+        if self.wanted_agreements is None or agreement in self.wanted_agreements:
+            held = self.agreements.setdefault(agreement, [])
+            held.extend((occurred_on, flow.key, flow.figure) for flow in view.flows)
 
     def rounds_sum(self, data: dict[str, Any]) -> tuple[Interval, int]:
         """The sum of the rounds in a reported total's scope and flow, and how many rounds."""
         figure, count = ZERO, 0
         scope, as_of = data["scope"], data["as_of"]
         if "agreement" in scope:
-            for view in self.agreements.get(scope["agreement"], []):
-                if not occurred_by(view.data["occurred_on"], as_of):
-                    continue
-                for flow in view.flows:
-                    if self._matches(flow.key, data):
-                        figure, count = intervals.add(figure, flow.figure), count + 1
+            for occurred_on, key, part in self.agreements.get(scope["agreement"], []):
+                if occurred_by(occurred_on, as_of) and _matches(key, data):
+                    figure, count = intervals.add(figure, part), count + 1
             return figure, count
         for key, series in self.series.items():
-            if self._matches(key, data):
-                part, n = series.between(scope["since"], as_of)
-                figure, count = intervals.add(figure, part), count + n
+            if _matches(key, data):
+                found, n = series.between(scope["since"], as_of)
+                figure, count = intervals.add(figure, found), count + n
         return figure, count
 
 
 def _current(state: State, kind: str, as_of: str | None) -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for fact_id, (fact_type, status, _, _, data) in state["facts"].items():
-        if fact_type == kind and status == CURRENT and occurred_by(data["as_of"], as_of):
-            found.append((fact_id, data))
+    for fact_id, fact in state["facts"].items():
+        if fact[0] == kind and fact[1] == CURRENT and occurred_by(fact[4]["as_of"], as_of):
+            found.append((fact_id, fact[4]))
     return found
 
 
-def reported_totals(
-    state: State, views: list[RoundView], as_of: str | None
+def _reported_entries(
+    totals: list[tuple[str, dict[str, Any]]], scopes: Scopes
 ) -> list[dict[str, Any]]:
-    """Each current reported total beside the sum of its scope's rounds, and the gap."""
     result = []
-    scopes = Scopes(views)
-    for fact_id, data in _current(state, "total.reported", as_of):
+    for fact_id, data in totals:
         figure, n = scopes.rounds_sum(data)
         result.append(
             {
@@ -200,25 +276,42 @@ def reported_totals(
     return result
 
 
-def outstanding_offers(
-    state: State, views: list[RoundView], as_of: str | None
+def reported_totals(
+    state: State, views: Iterable[RoundView], as_of: str | None
 ) -> list[dict[str, Any]]:
-    """The latest offer per flow, if no round of that flow has occurred since it."""
+    """Each current reported total beside the sum of its scope's rounds, and the gap."""
+    return _reported_entries(_current(state, "total.reported", as_of), Scopes(views))
+
+
+class LastRounds:
+    """Per flow, the earliest possible day of its latest round."""
+
+    def __init__(self) -> None:
+        self.days: dict[FlowKey, str] = {}
+
+    def add(self, view: RoundView) -> None:
+        """Add one round."""
+        day = earliest(view.occurred_on)
+        days = self.days
+        for flow in view.flows:
+            held = days.get(flow.key)
+            if held is None or day > held:
+                days[flow.key] = day
+
+
+def _offer_entries(
+    offers: list[tuple[str, dict[str, Any]]], last: LastRounds
+) -> list[dict[str, Any]]:
     newest: dict[FlowKey, tuple[str, dict[str, Any]]] = {}
-    for fact_id, data in _current(state, "offer.reported", as_of):
+    for fact_id, data in offers:
         key = (data["kind"], data["from"], data["to"])
         held = newest.get(key)
         if held is None or date_key(data["as_of"]) >= date_key(held[1]["as_of"]):
             newest[key] = (fact_id, data)
-    last_round: dict[FlowKey, str] = {}
-    for view in views:
-        day = earliest(view.data["occurred_on"])
-        for flow in view.flows:
-            last_round[flow.key] = max(last_round.get(flow.key, day), day)
     result = []
     for key in sorted(newest, key=flow_order):
         fact_id, data = newest[key]
-        if last_round.get(key, "") > latest(data["as_of"]):
+        if last.days.get(key, "") > latest(data["as_of"]):
             continue
         result.append(
             {
@@ -235,13 +328,48 @@ def outstanding_offers(
     return result
 
 
+def outstanding_offers(
+    state: State, views: Iterable[RoundView], as_of: str | None
+) -> list[dict[str, Any]]:
+    """The latest offer per flow, if no round of that flow has occurred since it."""
+    last = LastRounds()
+    for view in views:
+        last.add(view)
+    return _offer_entries(_current(state, "offer.reported", as_of), last)
+
+
+class Figures:
+    """Everything ``totals`` reports, fed one round at a time (in round order)."""
+
+    def __init__(self, state: State, as_of: str | None = None) -> None:
+        self.state = state
+        self.as_of = as_of
+        self.reported = _current(state, "total.reported", as_of)
+        self.offers = _current(state, "offer.reported", as_of)
+        self.flows = FlowTotals()
+        self.scopes = Scopes(wanted=[data for _, data in self.reported])
+        self.last = LastRounds()
+
+    def add(self, view: RoundView) -> None:
+        """Add the next round."""
+        self.flows.add(view)
+        self.scopes.add(view)
+        self.last.add(view)
+
+    def view(self) -> dict[str, Any]:
+        """The ``totals`` JSON object."""
+        return {
+            "known_at": known_at(self.state),
+            "as_of": self.as_of,
+            "totals": self.flows.entries(),
+            "reported_totals": _reported_entries(self.reported, self.scopes),
+            "offers": _offer_entries(self.offers, self.last),
+        }
+
+
 def totals_view(state: State, as_of: str | None = None) -> dict[str, Any]:
     """The ``totals`` JSON object."""
-    views = collect(state, as_of)
-    return {
-        "known_at": known_at(state),
-        "as_of": as_of,
-        "totals": flow_totals(views),
-        "reported_totals": reported_totals(state, views, as_of),
-        "offers": outstanding_offers(state, views, as_of),
-    }
+    figures = Figures(state, as_of)
+    for view in iter_views(state, as_of):
+        figures.add(view)
+    return figures.view()
