@@ -178,7 +178,7 @@ class Archive:
         self.db.execute("PRAGMA page_size = 4096")
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("PRAGMA cache_size = -65536")
+        self.db.execute("PRAGMA cache_size = -16384")
         self.db.execute("BEGIN")
         fact_types = ", ".join(f"'{t}'" for t in FACT_TYPES)
         for statement in SCHEMA.format(fact_types=fact_types).split(";"):

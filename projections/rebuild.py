@@ -42,7 +42,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,40 @@ def published(out: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
+CHUNKED = ("facts", "members", "steps")
+"""The big dicts of the state, saved in chunks so that no copy of them is ever whole."""
+STATE_CHUNK = 32768
+
+
+def save_state(path: Path, state: State) -> None:
+    """Marshal the state: its small part, then each big dict as lists of items."""
+    with open(path, "wb") as handle:
+        marshal.dump({k: v for k, v in state.items() if k not in CHUNKED}, handle)
+        for key in CHUNKED:
+            marshal.dump(len(state[key]), handle)
+            items = iter(state[key].items())
+            while chunk := list(islice(items, STATE_CHUNK)):
+                marshal.dump(chunk, handle)
+
+
+def load_state(path: Path) -> State:
+    """Read a state written by ``save_state``."""
+    with open(path, "rb") as handle:
+        state: State = marshal.load(handle)
+        for key in CHUNKED:
+            size = marshal.load(handle)
+            held: dict[Any, Any] = {}
+            while len(held) < size:
+                chunk = marshal.load(handle)
+                if not chunk:
+                    raise ValueError("short chunk")
+                held.update(chunk)
+            state[key] = held
+        if handle.read(1):
+            raise ValueError("trailing bytes")
+    return state
+
+
 def load_checkpoint(generation: Path) -> tuple[State, Position] | None:
     """The fold state and log position saved with a generation (None: other format)."""
     path = generation / "checkpoint.json"
@@ -144,7 +178,7 @@ def load_checkpoint(generation: Path) -> tuple[State, Position] | None:
         if meta.get("format") != FORMAT or meta.get("codec") != STATE_CODEC:
             return None
         position = Position(meta["seq"], meta["offset"], meta["hash"])
-        state: State = marshal.loads((generation / "state.marshal").read_bytes())
+        state = load_state(generation / "state.marshal")
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
         raise CorruptCheckpoint(str(path), str(exc) or type(exc).__name__) from None
     if state.get("seq") != position.seq:
@@ -284,7 +318,7 @@ def publish(
         "hash": position.hash,
     }
     _write(staging / "checkpoint.json", orjson.dumps(meta) + b"\n", False)
-    _write(staging / "state.marshal", marshal.dumps(state), False)
+    save_state(staging / "state.marshal", state)
     if durable:
         _fsync_all(staging)
     staging.chmod(0o755)

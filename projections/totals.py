@@ -192,12 +192,15 @@ class Scopes:
     ) -> None:
         self.series: dict[FlowKey, FlowSeries] = {}
         self.agreements: dict[str, list[tuple[str, FlowKey, Interval]]] = {}
-        self.wanted_agreements: set[str] | None = None
         self.wanted_flows: list[dict[str, Any]] | None = None
+        self.sums: dict[str, list[tuple[dict[str, Any], Sums, list[int]]]] | None = None
+        """With ``wanted``: per agreement, its totals with their running sums."""
         if wanted is not None:
-            self.wanted_agreements = {
-                d["scope"]["agreement"] for d in wanted if "agreement" in d["scope"]
-            }
+            self.sums = {}
+            for data in wanted:
+                if "agreement" in data["scope"]:
+                    held = self.sums.setdefault(data["scope"]["agreement"], [])
+                    held.append((data, [0, 0, 0, 0, 0], [0]))
             self.wanted_flows = [d for d in wanted if "agreement" not in d["scope"]]
         self._flow_wanted: dict[FlowKey, bool] = {}
         for view in views:
@@ -224,14 +227,28 @@ class Scopes:
         agreement = view.agreement
         if agreement is None or not view.flows:
             return
-        if self.wanted_agreements is None or agreement in self.wanted_agreements:
+        if self.sums is None:
             held = self.agreements.setdefault(agreement, [])
             held.extend((occurred_on, flow.key, flow.figure) for flow in view.flows)
+            return
+        for data, sums, count in self.sums.get(agreement, ()):
+            if not occurred_by(occurred_on, data["as_of"]):
+                continue
+            for flow in view.flows:
+                if _matches(flow.key, data):
+                    _add(sums, flow.figure)
+                    count[0] += 1
 
     def rounds_sum(self, data: dict[str, Any]) -> tuple[Interval, int]:
         """The sum of the rounds in a reported total's scope and flow, and how many rounds."""
         figure, count = ZERO, 0
         scope, as_of = data["scope"], data["as_of"]
+        if "agreement" in scope and self.sums is not None:
+            for held, sums, rounds in self.sums.get(scope["agreement"], ()):
+                if held is data:
+                    low, high, opened, best, approx = sums
+                    return Interval(low, None if opened else high, best, approx > 0), rounds[0]
+            raise KeyError("a reported total that was not wanted")
         if "agreement" in scope:
             for occurred_on, key, part in self.agreements.get(scope["agreement"], []):
                 if occurred_by(occurred_on, as_of) and _matches(key, data):
