@@ -44,7 +44,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.option("--log", "log_dir", type=click.Path(file_okay=False), envvar="EVENTLOG_DIR",
+@click.option("--log", "log_dir", type=click.Path(), envvar="EVENTLOG_DIR",
               default="log", show_default=True, show_envvar=True,
               help="Directory holding events.jsonl.")
 @click.pass_context
@@ -365,13 +365,11 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, event_type: str | Non
     """List the log's events: a table, or JSON lines with --json."""
     import orjson
 
-    from eventlog.errors import LogNotFound
-    from eventlog.reader import LogReader
+    from eventlog.reader import LogReader, existing_log
     from eventlog.render import summary
 
+    existing_log(ctx.obj)  # fail before the table header is printed
     reader = LogReader(ctx.obj)
-    if not reader.path.is_file():  # fail before the table header is printed
-        raise LogNotFound(str(reader.path))
     rows = (
         r for r in reader.records()
         if r["seq"] >= from_seq and (event_type is None or r["type"] == event_type)
@@ -413,14 +411,10 @@ def head(ctx: click.Context) -> None:
     """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps."""
     import orjson
 
-    from eventlog.errors import LogNotFound
-    from eventlog.reader import log_file
+    from eventlog.reader import existing_log
     from eventlog.store import read_tail
 
-    path = log_file(ctx.obj)
-    if not path.is_file():
-        raise LogNotFound(str(path))
-    tail = read_tail(path)
+    tail = read_tail(existing_log(ctx.obj))
     click.echo(orjson.dumps({"seq": tail.position.seq, "hash": tail.position.hash}).decode())
 
 

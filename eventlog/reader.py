@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash
-from eventlog.errors import CheckpointMismatch, CorruptLog, LogNotFound
+from eventlog.errors import CheckpointMismatch, CorruptLog, LogNotFound, LogUnavailable
 
 LOG_FILE = "events.jsonl"
 _CHUNK = 1 << 20
@@ -28,6 +28,18 @@ _CHUNK = 1 << 20
 def log_file(log_dir: str | os.PathLike[str]) -> Path:
     """Where the events of the log in ``log_dir`` are stored."""
     return Path(log_dir) / LOG_FILE
+
+
+def existing_log(log_dir: str | os.PathLike[str]) -> Path:
+    """The log file of ``log_dir``; raises ``LogNotFound`` or ``LogUnavailable`` if unusable."""
+    path = log_file(log_dir)
+    if path.is_file():
+        return path
+    if Path(log_dir).exists() and not Path(log_dir).is_dir():
+        raise LogUnavailable(str(log_dir), "not a directory")
+    if path.exists():
+        raise LogUnavailable(str(path), "is not a regular file")
+    raise LogNotFound(str(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +148,7 @@ class LogReader:
         Raises ``LogNotFound``, ``CheckpointMismatch`` (the log no longer holds
         ``after``) or ``CorruptLog`` (a damaged line followed by valid ones).
         """
-        if not self.path.is_file():
-            raise LogNotFound(str(self.path))
+        existing_log(self.path.parent)
         start = after or EMPTY
         check_position(self.path, start)
         self._start, self._line = start, None

@@ -17,9 +17,9 @@ import orjson
 from pydantic import ValidationError
 
 from eventlog.codec import GENESIS, MAX_LINE, Record, check_envelope, line_hash, upcast
-from eventlog.errors import CorruptLog, InvalidEvent, LogNotFound
+from eventlog.errors import CorruptLog, InvalidEvent
 from eventlog.events import SUBMISSION
-from eventlog.reader import Position, log_file, scan_lines, valid_line_follows
+from eventlog.reader import Position, existing_log, scan_lines, valid_line_follows
 from eventlog.rules import MemoryCatalog, RuleError, apply, check
 
 
@@ -53,9 +53,7 @@ class Report:
 
 def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None) -> Report:
     """Check the whole log; raise ``CorruptLog`` naming the first bad line, else a ``Report``."""
-    path = log_file(log_dir)
-    if not path.is_file():
-        raise LogNotFound(str(path))
+    path = existing_log(log_dir)
     catalog = MemoryCatalog(digests=False)
     prev, stamp, number, end = GENESIS, "", 0, 0
     for line, line_end in scan_lines(path):

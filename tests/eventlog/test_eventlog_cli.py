@@ -909,12 +909,12 @@ def test_correction_to_null_removes_an_optional_field(seeded: Path, cli: Run) ->
 
 
 def test_log_path_that_is_a_file(tmp_path: Path) -> None:
-    """--log naming a regular file is a usage error (exit 2); the file is untouched."""
+    """--log naming a regular file is refused with one Error line (exit 1); the file is untouched."""
     target = tmp_path / "file"
     target.write_text("x")
     result = CliRunner().invoke(main, ["--log", str(target), "append"], input=json.dumps(NOTE))
-    assert result.exit_code == 2
-    assert "is a file" in result.stderr
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {target}: not a directory\n"
     assert target.read_text() == "x"
 
 
