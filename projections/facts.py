@@ -5,15 +5,17 @@ what rounds, totals and reconciliation read, in one small flat tuple
 (``Fact``), so that a million facts stay in a few hundred bytes each::
 
     (type, status, revisions, seq, payload)                      most facts
-    (type, status, revisions, seq, round, kind, from, to,        a transfer,
-     party, value, qualifier)                                    flattened
+    (type, status, revisions, seq, round, ((kind, from, to), party),
+     value, qualifier)                                           a transfer
+    (type, status, revisions, seq, round, occurred_on,
+     agreement, label, mediators)                                a round
 
 ``status`` is ``CURRENT`` or ``RETRACTED``; ``revisions`` counts the fact's
-corrections and retractions; ``seq`` is where it was reported. A transfer, by
-far the commonest fact, keeps its figure inline (``TRANSFER_FIELDS``); a round
-keeps a tuple ``(round, occurred_on, agreement, label, mediators)``; other facts
-keep a dict of their kept fields (``KEPT``); reported totals and offers are few
-and keep all their data. Repeated strings (slugs, dates, parties) are
+corrections and retractions; ``seq`` is where it was reported. Transfers and
+rounds, by far the commonest facts, keep their fields inline, and a transfer's
+flow and party are one shared tuple (there are only a few such pairs); other
+facts keep a dict of their kept fields (``KEPT``); reported totals and offers
+are few and keep all their data. Repeated strings (slugs, dates, parties) are
 interned. Everything is plain containers, so the state marshals fast.
 
 Two indexes serve the per-round derivation (``projections.rounds``):
@@ -54,7 +56,8 @@ RETRACTED = "retracted"
 TRANSFER = "transfer.reported"
 ROUND = "round.recorded"
 NOTE = "note.recorded"
-TRANSFER_FIELDS = ("round", "kind", "from", "to", "party", "value", "qualifier")
+FLAT = (TRANSFER, ROUND)
+"""The fact types whose fields are kept inline in the fact tuple."""
 ROUND_FIELDS = ("round", "occurred_on", "agreement", "label", "mediators")
 
 KEPT: dict[str, tuple[str, ...] | None] = {
@@ -98,17 +101,15 @@ def keep(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
     """The fields after (type, status, revisions, seq) that a fact of ``kind`` keeps."""
     if kind == TRANSFER:
         count = data["count"]
+        flow = _share((_intern(data["kind"]), _intern(data["from"]), _intern(data["to"])))
         return (
             _intern(data["round"]),
-            _intern(data["kind"]),
-            _intern(data["from"]),
-            _intern(data["to"]),
-            _intern(data["source"]["party"]),
+            _share((flow, _intern(data["source"]["party"]))),
             count["value"],
             _intern(count.get("qualifier", "exact")),
         )
     if kind == ROUND:
-        return (tuple(_share(data.get(key)) for key in ROUND_FIELDS),)
+        return tuple(_share(data.get(key)) for key in ROUND_FIELDS)
     fields = KEPT.get(kind)
     if fields is None:
         return (data,)
@@ -117,13 +118,13 @@ def keep(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
 
 def payload(fact: Fact) -> Any:
     """What a fact keeps besides (type, status, revisions, seq)."""
-    return fact[4:] if fact[0] == TRANSFER else fact[4]
+    return fact[4:] if fact[0] in FLAT else fact[4]
 
 
 def kept_data(kind: str, kept: Any) -> dict[str, Any]:
     """A kept payload as a data dict (a transfer's source keeps only its party)."""
     if kind == TRANSFER:
-        round_, flow, sender, receiver, party, value, qualifier = kept
+        round_, ((flow, sender, receiver), party), value, qualifier = kept
         return {
             "round": round_,
             "kind": flow,
@@ -201,7 +202,7 @@ def _revise(state: State, record: Record, fact: Fact) -> str:
     if old is not None:
         state["dirty"].add(old)
     if fact[0] == ROUND:
-        state["dirty"].add(fact[4][0])
+        state["dirty"].add(fact[4])
     return target
 
 

@@ -136,9 +136,9 @@ def published(out: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
-CHUNKED = ("facts", "members", "steps")
+CHUNKED = ("facts", "members", "steps", "rounds")
 """The big dicts of the state, saved in chunks so that no copy of them is ever whole."""
-STATE_CHUNK = 32768
+STATE_CHUNK = 8192
 
 
 def save_state(path: Path, state: State) -> None:

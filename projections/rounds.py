@@ -146,8 +146,7 @@ def flow_view(key: FlowKey, accounts: dict[str, Account]) -> FlowView:
 
 def round_key(fact: Fact) -> tuple[tuple[str, str], str]:
     """Where a round fact sorts: by ``occurred_on`` (see ``date_key``), then its slug."""
-    slug, occurred_on = fact[4][0], fact[4][1]
-    return (date_key(occurred_on), slug)
+    return (date_key(fact[5]), fact[4])
 
 
 def derive(state: State, slug: str) -> RoundView | None:
@@ -159,7 +158,7 @@ def derive(state: State, slug: str) -> RoundView | None:
     fact = facts[fact_id]
     if fact[1] != CURRENT:
         return None
-    _, occurred_on, agreement, label, mediators = fact[4]
+    occurred_on, agreement, label, mediators = fact[5:]
     view = RoundView(fact_id, slug, occurred_on, agreement, label, mediators or (), fact[2])
     flows: dict[FlowKey, dict[str, Account]] = {}
     revisions = fact[2]
@@ -169,11 +168,11 @@ def derive(state: State, slug: str) -> RoundView | None:
         if m[1] != CURRENT:
             continue
         if m[0] == TRANSFER:
-            key = (m[5], m[6], m[7])
+            key, party = m[5]
             per_flow = flows.get(key)
             if per_flow is None:
                 per_flow = flows[key] = {}
-            per_flow[m[8]] = (member, m[9], m[10])
+            per_flow[party] = (member, m[6], m[7])
         elif m[0] == NOTE:
             data = m[4]
             view.notes.append({"id": member, "text": data["text"], "source": data["source"]})
@@ -191,10 +190,12 @@ def ordered_rounds(state: State, as_of: str | None = None) -> list[str]:
     found = []
     for slug, fact_id in state["rounds"].items():
         fact = facts[fact_id]
-        if fact[1] == CURRENT and occurred_by(fact[4][1], as_of):
-            found.append((round_key(fact), slug))
-    found.sort()
-    return [slug for _, slug in found]
+        if fact[1] == CURRENT and occurred_by(fact[5], as_of):
+            found.append(slug)
+    rounds = state["rounds"]
+    # one flat string per round sorts as round_key does (the dates are fixed width)
+    found.sort(key=lambda slug: "".join((*date_key(facts[rounds[slug]][5]), slug)))
+    return found
 
 
 def iter_views(state: State, as_of: str | None = None) -> Iterator[RoundView]:
