@@ -23,8 +23,13 @@ KINDS = ("bodies", "pows", "civilians")
 QUALIFIERS = ("exact", "at_least", "at_most", "about")
 
 
+def one_line(message: str) -> str:
+    """The message with control characters (newlines in a submitted key...) escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
+
+
 def _fail(message: str, code: int = EXIT_REJECTED) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"Error: {one_line(message)}", err=True)
     sys.exit(code)
 
 
