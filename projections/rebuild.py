@@ -382,10 +382,9 @@ def rebuild(
         except OSError as exc:
             raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
         try:
-            db = archive.Archive(staging / "archive.sqlite")
+            resumed = previous / "archive.sqlite" if saved is not None and previous else None
+            db = archive.Archive(staging / "archive.sqlite", resumed)
             try:
-                if saved is not None and previous is not None:
-                    db.copy_events(previous / "archive.sqlite")
                 if head is not None:
                     fold(_archived(chain((head,), records), db), state)
                 rounds = write_outputs(staging, state, db)
