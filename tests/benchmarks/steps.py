@@ -100,7 +100,8 @@ def append_new(args: dict[str, Any]) -> dict[str, Any]:
 
 @step
 def single_appends(args: dict[str, Any]) -> dict[str, Any]:
-    """``count`` single durable appends in-process, then as many bare write+fsync of their bytes."""
+    """``count`` single durable appends in-process, each followed by a bare write+fsync of
+    the very bytes it appended (to a file beside the log), so both see the same disk load."""
     from tests.benchmarks.generate import single_transfer
 
     append = _append()
@@ -108,25 +109,25 @@ def single_appends(args: dict[str, Any]) -> dict[str, Any]:
     count, prefix = args["count"], args["prefix"]
     append(log, [single_transfer(f"{prefix}-warm")], by="bench")  # index built, caches warm
     size = (log / "events.jsonl").stat().st_size
-    latencies = []
-    for i in range(count):
-        event = single_transfer(f"{prefix}-{i:06d}")
-        start = time.perf_counter()
-        append(log, [event], by="bench")
-        latencies.append(time.perf_counter() - start)
-    with open(log / "events.jsonl", "rb") as fh:
-        fh.seek(size)
-        lines = fh.read().splitlines(keepends=True)
-    bare = []
+    latencies, bare = [], []
     fd = os.open(Path(args["scratch"]) / "bare.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
                  0o644)
+    reader = os.open(log / "events.jsonl", os.O_RDONLY)
     try:
-        for line in lines:
+        for i in range(count):
+            event = single_transfer(f"{prefix}-{i:06d}")
+            start = time.perf_counter()
+            append(log, [event], by="bench")
+            latencies.append(time.perf_counter() - start)
+            end = os.fstat(reader).st_size
+            line = os.pread(reader, end - size, size)
+            size = end
             start = time.perf_counter()
             os.write(fd, line)
             os.fsync(fd)
             bare.append(time.perf_counter() - start)
     finally:
+        os.close(reader)
         os.close(fd)
     return {"append": _latency(latencies), "bare": _latency(bare)}
 
