@@ -235,3 +235,34 @@ def on_retracted(state: State, record: Record) -> None:
     fact = _target(state, record)
     target = _revise(state, record, fact)
     state["facts"][target] = (fact[0], RETRACTED, fact[2] + 1, *fact[3:])
+
+
+def reindex(state: State) -> None:
+    """Rebuild ``rounds`` and ``members`` from the facts (what a fold would have made).
+
+    A loaded state rebuilds them rather than loading them: loaded, their fact
+    ids would be copies of the ids keying ``facts`` (a million extra strings).
+    """
+    rounds: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    for fact_id, fact in state["facts"].items():
+        kind = fact[0]
+        if kind == TRANSFER:
+            slug = fact[4]
+        elif kind == ROUND:
+            rounds[fact[4]] = fact_id
+            continue
+        elif kind == NOTE:
+            slug = fact[4].get("round")
+            if slug is None:
+                continue
+        else:
+            continue
+        held = members.get(slug)
+        if held is None:
+            members[slug] = [fact_id]
+        else:
+            held.append(fact_id)
+    state["rounds"] = rounds
+    state["members"] = members
+

@@ -52,7 +52,7 @@ from eventlog.errors import CheckpointMismatch
 from eventlog.reader import LogReader, Position
 from projections import archive
 from projections.errors import CorruptCheckpoint, OutputUnavailable, RebuildLocked, StaleCheckpoint
-from projections.facts import Record, State
+from projections.facts import Record, State, reindex
 from projections.render import to_json
 from projections.rounds import RoundView, agreements, iter_views, known_at
 from projections.state import fold, new_state
@@ -136,8 +136,10 @@ def published(out: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
-CHUNKED = ("facts", "members", "steps", "rounds")
+CHUNKED = ("facts", "steps")
 """The big dicts of the state, saved in chunks so that no copy of them is ever whole."""
+DERIVED = ("members", "rounds")
+"""Indexes of the facts, rebuilt on load (``projections.facts.reindex``), never saved."""
 STATE_CHUNK = 8192
 
 
@@ -161,7 +163,7 @@ def _get(handle: Any) -> Any:
 def save_state(path: Path, state: State) -> None:
     """Marshal the state: its small part, then each big dict as lists of items."""
     with open(path, "wb") as handle:
-        _put(handle, {k: v for k, v in state.items() if k not in CHUNKED})
+        _put(handle, {k: v for k, v in state.items() if k not in CHUNKED + DERIVED})
         for key in CHUNKED:
             _put(handle, len(state[key]))
             items = iter(state[key].items())
@@ -184,6 +186,7 @@ def load_state(path: Path) -> State:
             state[key] = held
         if handle.read(1):
             raise ValueError("trailing bytes")
+    reindex(state)
     return state
 
 

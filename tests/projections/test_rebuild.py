@@ -268,14 +268,17 @@ def long_log(rounds: int = 600) -> Log:
     """A log of a few thousand events, long enough that every table spans many pages."""
     log = Log()
     log.agreement("a1")
+    firsts = []
     for n in range(rounds):
         slug = f"r{n:04d}"
         log.round(slug, f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}", agreement="a1")
-        first = log.transfer(slug, qty(100 + n), "UA")
+        firsts.append(log.transfer(slug, qty(100 + n), "UA"))
         log.transfer(slug, qty(101 + n), "RU")
         log.note("x" * (n % 300), round=slug)
         if n % 7 == 0:
-            log.correct(first, count=qty(99 + n))
+            log.correct(firsts[n], count=qty(99 + n))
+        if n % 11 == 5:
+            log.correct(firsts[n - 5], round=slug)  # an older report moves to a newer round
     return log
 
 
@@ -331,3 +334,10 @@ def test_unwritable_output_is_reported(tmp_path: Path) -> None:
     (tmp_path / "out").write_text("not a directory")
     with pytest.raises(OutputUnavailable):
         rebuild(tmp_path / "log", tmp_path / "out", durable=False)
+
+
+def test_saved_state_loads_equal_to_the_fold(tmp_path: Path) -> None:
+    """A state saved and loaded (indexes rebuilt) equals the state the fold made."""
+    state = fold(long_log().records)
+    rb.save_state(tmp_path / "state.marshal", state)
+    assert rb.load_state(tmp_path / "state.marshal") == state
