@@ -14,13 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from eventlog.codec import GENESIS, MAX_LINE, Record, check_envelope, line_hash, upcast
 from eventlog.errors import CorruptLog, InvalidEvent
-from eventlog.events import SUBMISSION
+from eventlog.events import FACT_DATA, SUBMISSION, CorrectionData, RetractionData
 from eventlog.reader import Position, existing_log, scan_lines, valid_line_follows
 from eventlog.rules import MemoryCatalog, RuleError, apply, check
+
+_DATA_MODELS: dict[str, type[BaseModel]] = {
+    **FACT_DATA, "fact.corrected": CorrectionData, "fact.retracted": RetractionData}
+"""A known type's data is validated by its own model: the same schema as the discriminated
+union, without building the submission around it (a quarter of the validation's cost)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +110,16 @@ def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str, sta
     if record["recorded_at"] < stamp:
         raise CorruptLog(f"'recorded_at' goes back in time ({record['recorded_at']} after "
                          f"{stamp})", line=number, seq=seq)
+    model = _DATA_MODELS.get(record["type"])
     try:
-        SUBMISSION.validate_python({"type": record["type"], "data": record["data"]})
+        if model is None:  # an unknown type: the union names the error
+            SUBMISSION.validate_python({"type": record["type"], "data": record["data"]})
+        else:
+            model.model_validate(record["data"])
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"][1:])
+        loc = err["loc"][1:] if model is None else ("data", *err["loc"])
+        where = ".".join(str(p) for p in loc)
         raise CorruptLog(f"invalid event: {where}: {err['msg']}", line=number, seq=seq) from None
     try:
         check(catalog, record["id"], record["type"], record["data"])
