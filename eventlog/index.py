@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 from eventlog.codec import decode, line_hash
@@ -40,7 +41,9 @@ _POOL: dict[_Key, tuple[tuple[int, int], sqlite3.Connection]] = {}
 Opening and closing the index (and its WAL checkpoint on close) cost several times
 a single append's fsync; a kept connection is reused only if the file is still the
 same inode and answers a probe, so a deleted, replaced or damaged index is reopened.
+At most ``_POOL_SIZE`` are kept, so a process touching many logs holds few descriptors.
 """
+_POOL_SIZE = 4
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -108,6 +111,13 @@ class Index:
         old = _POOL.pop(self._key, None)
         if old is not None:
             old[1].close()
+        while len(_POOL) >= _POOL_SIZE:
+            key = next(iter(_POOL))  # the least recently kept
+            _, stale = _POOL.pop(key)
+            if key[1] == os.getpid():  # never touch a connection inherited through fork
+                # another thread's cannot be closed from here: it is closed when collected
+                with suppress(sqlite3.ProgrammingError):
+                    stale.close()
         _POOL[self._key] = (identity, self.db)
 
     # -- Catalog -------------------------------------------------------------
