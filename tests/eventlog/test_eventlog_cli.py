@@ -909,7 +909,7 @@ def test_correction_to_null_removes_an_optional_field(seeded: Path, cli: Run) ->
 
 
 def test_log_path_that_is_a_file(tmp_path: Path) -> None:
-    """--log naming a regular file is refused with one Error line (exit 1); the file is untouched."""
+    """--log naming a regular file is refused with one Error line (exit 1), the file untouched."""
     target = tmp_path / "file"
     target.write_text("x")
     result = CliRunner().invoke(main, ["--log", str(target), "append"], input=json.dumps(NOTE))
