@@ -225,12 +225,12 @@ class Archive:
         fact_types = ", ".join(f"'{t}'" for t in FACT_TYPES)
         rows = self.db.execute(
             "SELECT seq, '{\"id\":' || json_quote(id) || ',\"type\":' || json_quote(type)"
-            " || ',\"status\":\"current\",\"versions\":[{\"seq\":' || seq"
+            ' || \',"status":"current","versions":[{"seq":\' || seq'
             " || ',\"event_id\":' || json_quote(id)"
             " || ',\"recorded_at\":' || json_quote(recorded_at)"
             " || ',\"recorded_by\":' || json_quote(recorded_by)"
-            " || ',\"action\":\"reported\",\"data\":' || data"
-            " || ',\"changes\":null,\"reason\":null,\"source\":null}]}'"
+            ' || \',"action":"reported","data":\' || data'
+            ' || \',"changes":null,"reason":null,"source":null}]}\''
             f" FROM events WHERE target IS NULL AND type IN ({fact_types}) ORDER BY seq"
         )
         for seq, text in rows:
@@ -243,6 +243,35 @@ class Archive:
         self.db.executemany("INSERT INTO rounds VALUES (?,?,?,?,?,?,?,?)", rounds)
         self.db.executemany("INSERT INTO flows VALUES (?,?,?,?,?,?,?,?,?,?)", flows)
         self.db.executemany("INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)", accounts)
+
+    def copy_rounds(
+        self,
+        rounds: tuple[int, int],
+        shift: int,
+        flows: tuple[int, int],
+        accounts: tuple[int, int],
+    ) -> None:
+        """Copy consecutive unchanged rounds' rows from the attached previous archive:
+        its ``rounds`` rows with rowids in ``rounds`` (their positions moved by
+        ``shift``), and the ``flows`` and ``accounts`` rows in the rowid ranges given.
+        The rows land as if inserted by ``add_rounds`` (same values, same order)."""
+        db = self.db
+        db.execute(
+            "INSERT INTO main.rounds SELECT round, id, position + ?, occurred_on, agreement,"
+            " label, mediators, revisions FROM previous.rounds WHERE rowid BETWEEN ? AND ?"
+            " ORDER BY rowid",
+            (shift, *rounds),
+        )
+        db.execute(
+            "INSERT INTO main.flows SELECT * FROM previous.flows"
+            " WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+            flows,
+        )
+        db.execute(
+            "INSERT INTO main.accounts SELECT * FROM previous.accounts"
+            " WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+            accounts,
+        )
 
     def add_revisions(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Add rows made by ``revision_rows``."""

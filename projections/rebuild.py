@@ -96,8 +96,9 @@ import re
 import shutil
 import sys
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -117,7 +118,7 @@ from projections.totals import Figures
 from projections.trails import trail_of
 
 DEFAULT_OUT = "build/projections"
-FORMAT = 3
+FORMAT = 4
 """Version of the checkpoint and output layout; a different one forces a full rebuild."""
 STATE_CODEC = f"marshal-{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
 """The saved state is marshalled (fast for plain containers); another Python rebuilds fully."""
@@ -281,32 +282,163 @@ def _write(path: Path, payload: bytes, durable: bool) -> None:
             os.fsync(handle.fileno())
 
 
-def _write_rounds(path: Path, state: State, db: archive.Archive, figures: Figures) -> int:
+ROUND_INDEX = "rounds.index"
+"""Where each round of the generation sits in ``rounds.json`` and the round tables."""
+
+
+class RoundIndex:
+    """Per round, in output order: its slug, the byte range of its object in
+    ``rounds.json``, and how many ``flows`` and ``accounts`` rows precede it
+    (rows are inserted in round order, so a round's rows are a rowid range)."""
+
+    __slots__ = ("accounts", "ends", "flows", "slugs", "starts")
+
+    def __init__(self) -> None:
+        self.slugs: list[str] = []
+        self.starts = array("q")
+        self.ends = array("q")
+        self.flows = array("q", [0])
+        self.accounts = array("q", [0])
+
+    def save(self, path: Path) -> None:
+        """Marshal the index (one block)."""
+        arrays = (self.starts, self.ends, self.flows, self.accounts)
+        payload = marshal.dumps((self.slugs, *(a.tobytes() for a in arrays)))
+        _write(path, payload, False)
+
+    @classmethod
+    def load(cls, path: Path) -> RoundIndex | None:
+        """The index saved with a generation (None if absent or unreadable)."""
+        try:
+            slugs, *arrays = marshal.loads(path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        index = cls()
+        index.slugs = slugs
+        for name, raw in zip(("starts", "ends", "flows", "accounts"), arrays, strict=True):
+            getattr(index, name).frombytes(raw)
+        n = len(slugs)
+        if not (len(index.starts) == len(index.ends) == n == len(index.flows) - 1):
+            return None
+        return index
+
+
+class _RoundWriter:
+    """Appends rounds to ``rounds.json`` and the round tables, spelled or copied."""
+
+    def __init__(self, handle: Any, db: archive.Archive, old: RoundIndex | None) -> None:
+        self.handle, self.db, self.old = handle, db, old
+        self.new = RoundIndex()
+        self.pos = handle.tell()
+        self.count = 0
+
+    def spell(self, batch: list[RoundView]) -> None:
+        """Write derived rounds."""
+        if not batch:
+            return
+        texts = [to_json(view.as_json()) for view in batch]
+        new, pos = self.new, self.pos
+        for view, text in zip(batch, texts, strict=True):
+            if new.slugs:
+                pos += 1
+            new.starts.append(pos)
+            pos += len(text)
+            new.ends.append(pos)
+            new.slugs.append(view.slug)
+            new.flows.append(new.flows[-1] + len(view.flows))
+            new.accounts.append(new.accounts[-1] + sum(len(f.accounts) for f in view.flows))
+        text = b",".join(texts)
+        self.handle.write(b"," + text if self.count else text)
+        self.pos = pos
+        self.db.add_rounds(batch, self.count + 1)
+        self.count += len(batch)
+        batch.clear()
+
+    def copy(self, source: Any, first: int, last: int) -> None:
+        """Copy the previous generation's rounds ``first`` to ``last`` (0-based, inclusive)."""
+        old, new = self.old, self.new
+        assert old is not None
+        if self.count:
+            self.handle.write(b",")
+            self.pos += 1
+        begin, end = old.starts[first], old.ends[last]
+        source.seek(begin)
+        self.handle.write(source.read(end - begin))
+        shift = self.pos - begin
+        new.starts.extend(s + shift for s in old.starts[first : last + 1])
+        new.ends.extend(e + shift for e in old.ends[first : last + 1])
+        new.slugs.extend(old.slugs[first : last + 1])
+        fshift = new.flows[-1] - old.flows[first]
+        ashift = new.accounts[-1] - old.accounts[first]
+        new.flows.extend(f + fshift for f in old.flows[first + 1 : last + 2])
+        new.accounts.extend(a + ashift for a in old.accounts[first + 1 : last + 2])
+        self.db.copy_rounds(
+            (first + 1, last + 1),
+            self.count - first,
+            (old.flows[first] + 1, old.flows[last + 1]),
+            (old.accounts[first] + 1, old.accounts[last + 1]),
+        )
+        self.pos += end - begin
+        self.count += last - first + 1
+
+
+def _write_rounds(
+    path: Path,
+    state: State,
+    db: archive.Archive,
+    figures: Figures,
+    previous: Path | None = None,
+) -> RoundIndex:
     """Stream ``rounds.json`` and the round tables, a batch of rounds at a time, feeding
-    ``figures``; returns the number of rounds."""
-    count = 0
+    ``figures``; returns where each round was written.
+
+    With ``previous`` (the generation the fold state was loaded from, whose
+    archive ``db`` has attached), a round not in ``state["dirty"]`` is the
+    same as in that generation: its bytes are copied from the previous
+    ``rounds.json`` and its rows from the previous archive, a run of
+    consecutive such rounds at a time, instead of being spelled again. Every
+    round is still derived, to feed ``figures``. Clean rounds keep their
+    relative order (their sort key is unchanged), so the previous index is
+    walked once.
+    """
+    old = RoundIndex.load(previous / ROUND_INDEX) if previous is not None else None
+    dirty = state["dirty"]
     batch: list[RoundView] = []
-    with open(path, "wb") as handle:
+    run: list[int] = []  # first and last old index of the pending run of clean rounds
+    with open(path, "wb") as handle, ExitStack() as stack:
         handle.write(b'{"known_at":' + to_json(known_at(state)) + b',"as_of":null,"rounds":[')
-
-        def flush() -> None:
-            nonlocal count
-            if not batch:
-                return
-            text = to_json([view.as_json() for view in batch])[1:-1]
-            handle.write(b"," + text if count else text)
-            db.add_rounds(batch, count + 1)
-            count += len(batch)
-            batch.clear()
-
+        out = _RoundWriter(handle, db, old)
+        source = None
+        if old is not None and previous is not None:
+            source = stack.enter_context(open(previous / "rounds.json", "rb"))
+        old_slugs = old.slugs if old is not None else []
+        cursor = 0
         for view in iter_views(state):
             figures.add(view)
+            slug = view.slug
+            if source is not None and slug not in dirty:
+                while old_slugs[cursor] != slug:
+                    cursor += 1
+                out.spell(batch)
+                if run and run[1] + 1 == cursor:
+                    run[1] = cursor
+                else:
+                    if run:
+                        out.copy(source, *run)
+                    run = [cursor, cursor]
+                cursor += 1
+                continue
+            if run:
+                out.copy(source, *run)
+                run = []
             batch.append(view)
             if len(batch) >= ROUND_BATCH:
-                flush()
-        flush()
+                out.spell(batch)
+        out.spell(batch)
+        if run:
+            out.copy(source, *run)
         handle.write(b'],"agreements":' + to_json(agreements(state)) + b"}\n")
-    return count
+    return out.new
 
 
 def _write_trails(path: Path, state: State, db: archive.Archive) -> None:
@@ -342,7 +474,9 @@ def _write_trails(path: Path, state: State, db: archive.Archive) -> None:
     db.add_revisions(rows)
 
 
-def write_outputs(directory: Path, state: State, db: archive.Archive) -> int:
+def write_outputs(
+    directory: Path, state: State, db: archive.Archive, previous: Path | None = None
+) -> int:
     """Write the outputs for ``state`` into ``directory``, whose archive ``db`` holds
     the events; returns the number of rounds.
 
@@ -351,7 +485,9 @@ def write_outputs(directory: Path, state: State, db: archive.Archive) -> int:
     no output is ever held whole in memory.
     """
     figures = Figures(state)
-    rounds = _write_rounds(directory / "rounds.json", state, db, figures)
+    index = _write_rounds(directory / "rounds.json", state, db, figures, previous)
+    index.save(directory / ROUND_INDEX)
+    rounds = len(index.slugs)
     totals = figures.view()
     _write(directory / "totals.json", to_json(totals) + b"\n", False)
     _write_trails(directory / "trails.json", state, db)
@@ -464,7 +600,7 @@ def rebuild(
             try:
                 if head is not None:
                     fold(_archived(chain((head,), records), db), state)
-                rounds = write_outputs(staging, state, db)
+                rounds = write_outputs(staging, state, db, previous if resumed else None)
             finally:
                 db.close()
             generation = publish(out, staging, state, reader.position, durable)
