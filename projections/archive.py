@@ -153,6 +153,7 @@ def revision_rows(trail: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         )  # fmt: skip
 
 
+ROUND_WIDTHS = {"rounds": 8, "flows": 10, "accounts": 9}
 EVENT_INSERT = "INSERT INTO events VALUES (?,?,?,?,?,?,?)"
 
 
@@ -244,34 +245,28 @@ class Archive:
         self.db.executemany("INSERT INTO flows VALUES (?,?,?,?,?,?,?,?,?,?)", flows)
         self.db.executemany("INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)", accounts)
 
-    def copy_rounds(
-        self,
-        rounds: tuple[int, int],
-        shift: int,
-        flows: tuple[int, int],
-        accounts: tuple[int, int],
-    ) -> None:
-        """Copy consecutive unchanged rounds' rows from the attached previous archive:
-        its ``rounds`` rows with rowids in ``rounds`` (their positions moved by
-        ``shift``), and the ``flows`` and ``accounts`` rows in the rowid ranges given.
-        The rows land as if inserted by ``add_rounds`` (same values, same order)."""
-        db = self.db
-        db.execute(
-            "INSERT INTO main.rounds SELECT round, id, position + ?, occurred_on, agreement,"
-            " label, mediators, revisions FROM previous.rounds WHERE rowid BETWEEN ? AND ?"
-            " ORDER BY rowid",
-            (shift, *rounds),
-        )
-        db.execute(
-            "INSERT INTO main.flows SELECT * FROM previous.flows"
-            " WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
-            flows,
-        )
-        db.execute(
-            "INSERT INTO main.accounts SELECT * FROM previous.accounts"
-            " WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
-            accounts,
-        )
+    def add_round_rows(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Add rows made by ``round_rows`` to ``table`` (rounds, flows or accounts)."""
+        marks = ",".join("?" * ROUND_WIDTHS[table])
+        self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+    def copy_rounds(self, table: str, rowids: tuple[int, int], shift: int = 0) -> None:
+        """Copy the rows of unchanged rounds from the attached previous archive: the
+        rows of ``table`` with rowids in ``rowids`` (for ``rounds``, their positions
+        moved by ``shift``). They land as if inserted by ``add_round_rows``."""
+        if table == "rounds":
+            self.db.execute(
+                "INSERT INTO main.rounds SELECT round, id, position + ?, occurred_on, agreement,"
+                " label, mediators, revisions FROM previous.rounds WHERE rowid BETWEEN ? AND ?"
+                " ORDER BY rowid",
+                (shift, *rowids),
+            )
+        else:
+            self.db.execute(
+                f"INSERT INTO main.{table} SELECT * FROM previous.{table}"
+                " WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+                rowids,
+            )
 
     def add_revisions(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Add rows made by ``revision_rows``."""

@@ -265,4 +265,3 @@ def reindex(state: State) -> None:
             held.append(fact_id)
     state["rounds"] = rounds
     state["members"] = members
-

@@ -316,18 +316,82 @@ class RoundIndex:
         index = cls()
         index.slugs = slugs
         for name, raw in zip(("starts", "ends", "flows", "accounts"), arrays, strict=True):
-            getattr(index, name).frombytes(raw)
+            held = array("q")
+            held.frombytes(raw)
+            setattr(index, name, held)
         n = len(slugs)
         if not (len(index.starts) == len(index.ends) == n == len(index.flows) - 1):
             return None
         return index
 
 
+class _Tables:
+    """Round-table rows, queued and written in batches of ``ROUND_BATCH`` positions, one
+    table after the other per batch, whether the rounds are spelled or copied: the
+    pages are then allocated in the same order as in a full build."""
+
+    def __init__(self, db: archive.Archive, old: RoundIndex | None) -> None:
+        self.db, self.old = db, old
+        self.queued: list[tuple[Any, ...]] = []
+        self.size = 0
+        self.position = 1
+
+    def _room(self, wanted: int) -> int:
+        return min(ROUND_BATCH - self.size, wanted)
+
+    def _queued(self, take: int) -> None:
+        self.position += take
+        self.size += take
+        if self.size >= ROUND_BATCH:
+            self.flush()
+
+    def spell(self, views: list[RoundView]) -> None:
+        """Queue derived rounds."""
+        done = 0
+        while done < len(views):
+            take = self._room(len(views) - done)
+            part = views[done : done + take]
+            self.queued.append(archive.round_rows(part, self.position))
+            done += take
+            self._queued(take)
+
+    def copy(self, first: int, last: int) -> None:
+        """Queue the previous generation's rounds ``first`` to ``last`` (0-based)."""
+        old = self.old
+        assert old is not None
+        while first <= last:
+            take = self._room(last - first + 1)
+            end = first + take - 1
+            self.queued.append(
+                (
+                    (first + 1, end + 1, self.position - first - 1),
+                    (old.flows[first] + 1, old.flows[end + 1]),
+                    (old.accounts[first] + 1, old.accounts[end + 1]),
+                    None,
+                )
+            )
+            first = end + 1
+            self._queued(take)
+
+    def flush(self) -> None:
+        """Write the queued rows, table by table."""
+        for t, table in enumerate(("rounds", "flows", "accounts")):
+            for item in self.queued:
+                if len(item) == 4:
+                    low, high, *shift = item[t]
+                    self.db.copy_rounds(table, (low, high), *shift)
+                else:
+                    self.db.add_round_rows(table, item[t])
+        self.queued.clear()
+        self.size = 0
+
+
 class _RoundWriter:
     """Appends rounds to ``rounds.json`` and the round tables, spelled or copied."""
 
     def __init__(self, handle: Any, db: archive.Archive, old: RoundIndex | None) -> None:
-        self.handle, self.db, self.old = handle, db, old
+        self.handle, self.old = handle, old
+        self.tables = _Tables(db, old)
         self.new = RoundIndex()
         self.pos = handle.tell()
         self.count = 0
@@ -350,7 +414,7 @@ class _RoundWriter:
         text = b",".join(texts)
         self.handle.write(b"," + text if self.count else text)
         self.pos = pos
-        self.db.add_rounds(batch, self.count + 1)
+        self.tables.spell(batch)
         self.count += len(batch)
         batch.clear()
 
@@ -372,14 +436,14 @@ class _RoundWriter:
         ashift = new.accounts[-1] - old.accounts[first]
         new.flows.extend(f + fshift for f in old.flows[first + 1 : last + 2])
         new.accounts.extend(a + ashift for a in old.accounts[first + 1 : last + 2])
-        self.db.copy_rounds(
-            (first + 1, last + 1),
-            self.count - first,
-            (old.flows[first] + 1, old.flows[last + 1]),
-            (old.accounts[first] + 1, old.accounts[last + 1]),
-        )
+        self.tables.copy(first, last)
         self.pos += end - begin
         self.count += last - first + 1
+
+    def finish(self) -> RoundIndex:
+        """Write what is queued; the index of what was written."""
+        self.tables.flush()
+        return self.new
 
 
 def _write_rounds(
@@ -437,8 +501,9 @@ def _write_rounds(
         out.spell(batch)
         if run:
             out.copy(source, *run)
+        index = out.finish()
         handle.write(b'],"agreements":' + to_json(agreements(state)) + b"}\n")
-    return out.new
+    return index
 
 
 def _write_trails(path: Path, state: State, db: archive.Archive) -> None:

@@ -341,3 +341,29 @@ def test_saved_state_loads_equal_to_the_fold(tmp_path: Path) -> None:
     state = fold(long_log().records)
     rb.save_state(tmp_path / "state.marshal", state)
     assert rb.load_state(tmp_path / "state.marshal") == state
+
+
+def test_incremental_copies_clean_rounds_and_equals_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resumed several times (rounds interleaved by date, corrections moving reports
+    between old rounds), the rebuild copies the unchanged rounds from the previous
+    generation and still publishes the same bytes as a full one."""
+    copied: list[tuple[int, int]] = []
+    original = rb.archive.Archive.copy_rounds
+
+    def spy(self: Any, rounds: tuple[int, int], *args: Any) -> None:
+        copied.append(rounds)
+        original(self, rounds, *args)
+
+    monkeypatch.setattr(rb.archive.Archive, "copy_rounds", spy)
+    log = long_log()
+    for upto in (700, 1400, 2100, None):
+        build(log, tmp_path / "inc", upto=upto)
+    build(log, tmp_path / "full", full=True)
+    assert copied
+    assert outputs(tmp_path / "inc" / "out") == outputs(tmp_path / "full" / "out")
+    index = tmp_path / "inc" / "out" / "current" / rb.ROUND_INDEX
+    assert (
+        index.read_bytes() == (tmp_path / "full" / "out" / "current" / rb.ROUND_INDEX).read_bytes()
+    )
