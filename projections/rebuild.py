@@ -5,7 +5,7 @@ Layout of the output directory (default ``build/projections``)::
     .lock                 flock held for the whole rebuild
     current -> gen-000007 symlink, swapped atomically with os.replace
     gen-000007/           totals.json rounds.json trails.json archive.sqlite
-                          checkpoint.json state.marshal
+                          checkpoint.json state.marshal rounds.index
     gen-000006/           the previous generation, kept for readers still in it
 
 Readers resolve ``current`` once and read every file from that generation, so
@@ -23,8 +23,18 @@ Cost (see issue 6). What the design does to keep a publication cheap:
   fact, a transfer's flow and party one shared tuple, strings interned, and of
   each revision only its seq (its data is read back from the archive's
   ``events`` rows when a trail is spelled). ``members`` (the transfers and
-  notes naming each round) lets a round be derived alone; ``dirty`` (the
-  rounds touched since the last publication) is maintained but not yet used.
+  notes naming each round) lets a round be derived alone; ``dirty`` holds the
+  rounds touched since the last publication.
+* An incremental rebuild spells only the dirty rounds: every other round is
+  copied from the previous generation, its bytes from ``rounds.json`` (byte
+  ranges kept in ``rounds.index``, marshalled arrays beside the outputs) and
+  its rows of ``rounds``/``flows``/``accounts`` by rowid range with
+  ``INSERT ... SELECT`` (positions shifted), a run of consecutive clean rounds
+  at a time. The rows are queued in the same ``ROUND_BATCH`` batches of
+  positions as a full build and written table by table per batch, so that the
+  pages are allocated in the same order (copying a whole run table by table
+  gave the same rows on other pages). Every round is still derived, to feed
+  the totals.
 * Rounds are derived one at a time (``projections.rounds.derive``) and
   written in batches of ``ROUND_BATCH`` to ``rounds.json`` and the round
   tables, while ``projections.totals.Figures`` accumulates totals,
@@ -126,6 +136,7 @@ OUTPUTS = ("totals.json", "rounds.json", "trails.json", "archive.sqlite")
 PROGRESS_EVERY = 16384
 ARCHIVE_BATCH = 8192
 ROUND_BATCH = 1024
+COPY_CHUNK = 1 << 20
 _GEN_RE = re.compile(r"gen-(\d{6,})")
 
 Progress = Callable[[int, int], None]
@@ -427,7 +438,13 @@ class _RoundWriter:
             self.pos += 1
         begin, end = old.starts[first], old.ends[last]
         source.seek(begin)
-        self.handle.write(source.read(end - begin))
+        left = end - begin
+        while left > 0:  # in chunks: a run may span most of the file
+            chunk = source.read(min(left, COPY_CHUNK))
+            if not chunk:
+                raise EOFError("the previous rounds.json is shorter than its index")
+            self.handle.write(chunk)
+            left -= len(chunk)
         shift = self.pos - begin
         new.starts.extend(s + shift for s in old.starts[first : last + 1])
         new.ends.extend(e + shift for e in old.ends[first : last + 1])
