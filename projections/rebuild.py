@@ -51,17 +51,25 @@ Cost (see issue 6). What the design does to keep a publication cheap:
   checked by ``test_incremental_equals_full_on_a_long_log``).
 
 Measured (2-core machine shared with other jobs, load average ~2; ratios are
-to the baseline of the same run, ``/tmp/perf/me/bench.py``)::
+to the baseline of the same run, ``/tmp/perf/me/bench.py``). Before copying
+clean rounds (format 3) and after (format 4), each pair from one run::
 
                          100k events              1M events
-    baseline             0.16-0.19 s              1.95 s
-    full rebuild         2.5-3.4 s   x14-18       32.4 s   x16.6
-    incremental +1       2.2-3.4 s   90-100%      19.4 s   60% of full
-    incremental +1000    2.2-4.1 s   88-120%      17.0 s   53% of full
-    peak RSS, full       108 MB                   480 MB (was 1809 MB)
-    peak RSS, incr.      108-114 MB               474 MB
+                         before      after        before           after
+    baseline             0.185 s     0.177 s      1.78 s           1.71 s
+    full rebuild         x13.4       x15.0        x19.6 (35.0 s)   x15.8 (26.9 s)
+    incremental +1       67% full    51% full     64% (22.2 s)     54% (14.6 s)
+    incremental +1000    64% full    66% full     50% (17.4 s)     53% (14.3 s)
+    peak RSS, full       108 MB      109 MB       481 MB           500 MB
+    peak RSS, incr.      109 MB      109 MB       474 MB           492 MB
 
-Where an incremental publication at 1M still goes (``incparts``, seconds):
+At 1M an incremental publication went 17.4-22.2 s -> 14.3-14.6 s (x8.4
+baseline): spelling rounds.json and the round tables is gone for clean
+rounds, but every round is still derived for the totals (~4-5 s), and the
+rest of the earlier breakdown remains. The round index (a slug and four
+integers per round, old and new) costs ~15-20 MB of peak RSS.
+
+Earlier breakdown (format 3) of an incremental publication at 1M (``incparts``, seconds):
 load state 1.4-2.2, events copied inside SQLite 1.1, rounds derived and
 written (rounds.json plus 1.25M rows of rounds/flows/accounts) 10.8-15.2,
 trails.json with revisions 5.0-5.3, save state 0.6-0.9. A kernel file copy
@@ -74,17 +82,18 @@ What limits the targets, and what is left to do:
   holds a row per event and ``trails.json`` a trail per fact: at 1M the fold
   alone (decode + handlers) is ~6 s (3x baseline), streaming the events into
   SQLite adds ~8 s and spelling trails.json ~5 s.
-* Incremental <= 5%/10% of full: every publication still re-derives and
-  rewrites every round (the largest item) and trails.json, and loads and
-  saves the whole state (2-3 s at 1M, itself ~8% of a full rebuild). Next
-  steps, in order of gain: (1) copy clean rounds' byte ranges from the
-  previous rounds.json (an offsets file beside the state) and re-derive only
-  ``dirty`` rounds, keeping per-flow totals as running sums corrected by the
-  old and new figures of each dirty round; the round tables' rows copied
-  with ``INSERT ... SELECT`` from the previous archive in the new positions;
-  (2) trails.json from byte ranges of the previous file (``os.copy_file_range``)
-  with only new and revised facts spelled; (3) the state kept on disk in
-  indexed segments instead of one marshalled whole. Appending events to a
+* Incremental <= 5%/10% of full: clean rounds are now copied, but every
+  publication still derives every round to feed the totals, rewrites
+  trails.json and loads and saves the whole state (2-3 s at 1M, itself ~8% of
+  a full rebuild). Next steps, in order of gain: (1) totals kept as running
+  sums per flow, corrected by the old figures of each dirty round (read back
+  from the previous archive's rows) and its new ones, so that clean rounds are
+  not derived at all (``discrepant_rounds`` and ``since`` scopes need the
+  round order: positions from ``rounds.index``); (2) trails.json from byte
+  ranges of the previous file with only new and newly revised facts spelled
+  (the ``revisions`` rows would then have to be inserted in key order in a
+  full build too, or copied in the same order, to keep the pages); (3) the
+  state kept on disk in indexed segments instead of one marshalled whole. Appending events to a
   file copy of the previous archive.sqlite was not attempted: the derived
   tables after the events would have to be deleted without leaving freelist
   pages (``auto_vacuum=FULL`` plus ``secure_delete``) and the header's change
