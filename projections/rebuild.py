@@ -622,18 +622,34 @@ def publish(
         "hash": position.hash,
     }
     _write(staging / "checkpoint.json", orjson.dumps(meta) + b"\n", False)
+    _failpoint("rebuild.mid-checkpoint")
     save_state(staging / "state.marshal", state)
     if durable:
         _fsync_all(staging)
     staging.chmod(0o755)
     name = _next_name(out)
+    _failpoint("rebuild.before-rename")
     os.rename(staging, out / name)
     link = out / f".current-{name}"
     os.symlink(name, link)
+    _failpoint("rebuild.before-swap")
     os.replace(link, out / "current")
     if durable:
         _fsync_dir(out)
+    _failpoint("rebuild.after-swap")
     return out / name
+
+
+FAILPOINT_ENV = "EVENTLOG_FAILPOINT"
+"""Names a point of publication at which a rebuild stops dead (``os._exit(70)``), for
+crash tests: ``rebuild.mid-checkpoint`` (checkpoint half saved), ``rebuild.before-rename``
+(generation complete in staging), ``rebuild.before-swap`` (generation renamed into place,
+``current`` not yet swapped), ``rebuild.after-swap`` (published, old generations not pruned)."""
+
+
+def _failpoint(name: str) -> None:
+    if os.environ.get(FAILPOINT_ENV) == name:
+        os._exit(70)
 
 
 def prune(out: Path, keep: set[Path]) -> None:
