@@ -16,6 +16,7 @@ from projection_logs import Log, istanbul, qty
 
 from eventlog.errors import LogNotFound
 from projections import rebuild as rb
+from projections.checkpoint import load_state, save_state
 from projections.errors import (
     CorruptCheckpoint,
     OutputUnavailable,
@@ -23,6 +24,7 @@ from projections.errors import (
     StaleCheckpoint,
 )
 from projections.intervals import ZERO, Interval, add
+from projections.outputs import ROUND_INDEX
 from projections.rebuild import OUTPUTS, locked, rebuild
 from projections.rounds import RoundView, collect
 from projections.state import fold
@@ -339,8 +341,8 @@ def test_unwritable_output_is_reported(tmp_path: Path) -> None:
 def test_saved_state_loads_equal_to_the_fold(tmp_path: Path) -> None:
     """A state saved and loaded (indexes rebuilt) equals the state the fold made."""
     state = fold(long_log().records)
-    rb.save_state(tmp_path / "state.marshal", state)
-    assert rb.load_state(tmp_path / "state.marshal") == state
+    save_state(tmp_path / "state.marshal", state)
+    assert load_state(tmp_path / "state.marshal") == state
 
 
 def test_incremental_copies_clean_rounds_and_equals_full(
@@ -363,7 +365,7 @@ def test_incremental_copies_clean_rounds_and_equals_full(
     build(log, tmp_path / "full", full=True)
     assert copied
     assert outputs(tmp_path / "inc" / "out") == outputs(tmp_path / "full" / "out")
-    index = tmp_path / "inc" / "out" / "current" / rb.ROUND_INDEX
+    index = tmp_path / "inc" / "out" / "current" / ROUND_INDEX
     assert (
-        index.read_bytes() == (tmp_path / "full" / "out" / "current" / rb.ROUND_INDEX).read_bytes()
+        index.read_bytes() == (tmp_path / "full" / "out" / "current" / ROUND_INDEX).read_bytes()
     )
