@@ -83,7 +83,7 @@ def totals_text(view: dict[str, Any]) -> str:
                 r["count"],
                 r["source"]["attributed_to"],
                 r["rounds_sum"]["best"],
-                r["gap"],
+                _gap(r),
             ]
             for r in view["reported_totals"]
         ]
@@ -179,3 +179,20 @@ def _short(value: Any) -> str:
     if isinstance(value, str):
         return value
     return orjson.dumps(value).decode()
+
+
+def _gap(entry: dict[str, Any]) -> str:
+    """The gap as the table shows it: exact, ``>=n``, ``<=n``, ``a..b``, or ``~n``."""
+    span = entry.get("gap_range")
+    if span is None or span["exact"]:
+        return str(entry["gap"])
+    low, high = span["low"], span["high"]
+    if low is not None and high is None:
+        return f">={low}"
+    if low is None and high is not None:
+        return f"<={high}"
+    if low is not None and high is not None and low != high:
+        return f"{low}..{high}"
+    if low is None and high is None:
+        return "unbounded"
+    return f"~{entry['gap']}"

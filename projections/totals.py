@@ -12,7 +12,9 @@ Rules:
   agreement's rounds, or the rounds that may have occurred on or after
   ``since``; in both cases only rounds that may have occurred by the total's own
   ``as_of``, and only flows of its kind and receiver (and sender, if given).
-  ``gap`` is the reported value minus that sum's ``best``.
+  ``gap`` is the reported value minus that sum's ``best``; ``gap_range`` gives the
+  gap's bounds (``low`` = reported low - sum high, ``high`` = reported high - sum
+  low, null where unbounded) and whether it is exact.
 * For each flow, the latest offer (by ``as_of``, then seq) is *outstanding*
   unless a listed round of that flow certainly occurred after it: the round's
   earliest possible day is later than the offer's latest possible day (a round
@@ -287,10 +289,20 @@ def _reported_entries(
                 "source": data["source"],
                 "rounds_sum": {**figure.as_json(), "rounds": n},
                 "gap": data["count"]["value"] - figure.best,
+                "gap_range": gap_range(intervals.of(data["count"]), figure),
             }
         )
     result.sort(key=lambda item: (date_key(item["as_of"]), item["kind"], item["to"], item["id"]))
     return result
+
+
+def gap_range(reported: Interval, rounds: Interval) -> dict[str, Any]:
+    """How far apart a reported total and its rounds' sum can be: ``low``/``high`` (null
+    where unbounded) and ``exact``; ``gap`` alone would show "over 6,000" minus an exact
+    sum as an exact figure."""
+    low = None if rounds.high is None else reported.low - rounds.high
+    high = None if reported.high is None else reported.high - rounds.low
+    return {"low": low, "high": high, "exact": reported.exact and rounds.exact}
 
 
 def reported_totals(

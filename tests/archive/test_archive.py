@@ -253,13 +253,15 @@ def test_lower_bounds_are_not_shown_as_exact(event_id: str, value: int) -> None:
     assert count == {"value": value, "qualifier": "at_least"}
     figure = interval_of(count)
     assert (figure.low, figure.high, figure.exact) == (value, None, False)
+    span = _reported_totals()[event_id]["gap_range"]
+    assert (span["high"], span["exact"]) == (None, False)
 
 
 def test_main_job_shows_the_figures() -> None:
     """`projections totals` prints both accounts and the lower bounds with '>='."""
     result = CliRunner().invoke(projections_main, ["--log", str(LOG), "totals"])
     assert result.exit_code == 0, result.output
-    for shown in ("6060", "6057", ">=6000", ">=4800"):
+    for shown in ("6060", "6057", ">=6000", ">=4800", ">=3755", ">=1355"):
         assert shown in result.output
 
 
