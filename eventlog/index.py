@@ -15,6 +15,9 @@ import threading
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from eventlog.codec import decode, line_hash
 from eventlog.errors import CheckpointMismatch, CorruptLog
@@ -131,6 +134,10 @@ class Index:
             self._missing.add(event_id)
             return None
         return EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
+
+    def fact_data(self, info: EventInfo) -> dict[str, Any]:
+        data: dict[str, Any] = orjson.loads(info.data or b"{}")
+        return data
 
     def preload(self, ids: Iterable[str]) -> None:
         """Find which of ``ids`` the index lacks in a few queries, so ``event`` need not ask."""

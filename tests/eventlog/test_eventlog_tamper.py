@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from eventlog.cli import main
 from eventlog.errors import CorruptLog
+from eventlog.store import append
 from eventlog.verify import Checkpoint, verify
 
 Run = Callable[..., Result]
@@ -301,3 +302,30 @@ def test_any_flipped_byte_before_the_last_line_is_noticed(
         return
     assert report.torn_bytes > 0
     assert report.events < 7
+
+
+def _chained(log_dir: Path, event_id: str, event_type: str, data: dict[str, object]) -> None:
+    """Add a correctly chained line that ``append`` would refuse (a forged, rule-breaking one)."""
+    lines = lines_of(log_dir)
+    head = json.loads(lines[-1])
+    record = {"seq": head["seq"] + 1, "id": event_id, "type": event_type, "v": 2, "data": data,
+              "recorded_at": head["recorded_at"], "recorded_by": "forger", "prev": sha(lines[-1])}
+    write_lines(log_dir, [*lines, json.dumps(record, separators=(",", ":")).encode()])
+
+
+def test_verify_checks_a_correction_against_the_fact_as_already_corrected(
+    seeded: Path, cli: Run
+) -> None:
+    """verify reads a fact back from its line, then follows its corrections in order."""
+    swap = {"from": "UA", "to": "RU"}
+    append(seeded, [{"id": "c1", "type": "fact.corrected",
+                     "data": {"target": "tr-ua", "changes": swap, "reason": "swapped"}},
+                    {"id": "c2", "type": "fact.corrected",
+                     "data": {"target": "tr-ua", "changes": {"count": {"value": 1}},
+                              "reason": "typo"}}])
+    assert verify(seeded).events == 9
+    # valid against the original (RU -> UA), not against the corrected fact (UA -> RU)
+    _chained(seeded, "c3", "fact.corrected",
+             {"target": "tr-ua", "changes": {"to": "UA"}, "reason": "forged"})
+    assert_caught(cli("verify"), "Error: line 10 (seq 10): ",
+                  "the corrected fact would be invalid")
