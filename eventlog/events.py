@@ -252,7 +252,10 @@ EVENT_TYPES: tuple[str, ...] = (*FACT_DATA, "fact.corrected", "fact.retracted")
 
 def dump_data(data: BaseModel) -> dict[str, Any]:
     """The stored form of validated data: public field names, optional fields absent."""
-    return data.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # ``data.model_dump(mode="json", by_alias=True, exclude_none=True)`` without its wrapper
+    dumped: dict[str, Any] = data.__pydantic_serializer__.to_python(
+        data, mode="json", by_alias=True, exclude_none=True)
+    return dumped
 
 
 def submission_schema() -> dict[str, Any]:

@@ -66,6 +66,10 @@ class Index:
         self.db = self._reuse() or self._open()
         self._missing: set[str] = set()
         """Ids looked up and not found since the last commit: a batch asks twice for each new id."""
+        self._found: dict[str, EventInfo] = {}
+        self._owners: dict[tuple[str, str], str | None] = {}
+        """Events and slug owners looked up since the last commit (the index only changes at
+        a commit, under the append lock): a batch names the same rounds again and again."""
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -127,13 +131,17 @@ class Index:
     def event(self, event_id: str) -> EventInfo | None:
         if event_id in self._missing:
             return None
+        info = self._found.get(event_id)
+        if info is not None:
+            return info
         row = self.db.execute(
             "SELECT seq, type, digest, data, retracted FROM events WHERE id = ?", (event_id,)
         ).fetchone()
         if row is None:
             self._missing.add(event_id)
             return None
-        return EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
+        info = self._found[event_id] = EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
+        return info
 
     def fact_data(self, info: EventInfo) -> dict[str, Any]:
         data: dict[str, Any] = orjson.loads(info.data or b"{}")
@@ -151,10 +159,19 @@ class Index:
         self._missing.update(i for i in wanted if i not in found)
 
     def slug_owner(self, kind: str, slug: str) -> str | None:
+        key = (kind, slug)
+        if key in self._owners:
+            return self._owners[key]
         row = self.db.execute(
-            "SELECT id FROM slugs WHERE kind = ? AND slug = ?", (kind, slug)
+            "SELECT id FROM slugs WHERE kind = ? AND slug = ?", key
         ).fetchone()
-        return None if row is None else str(row[0])
+        owner = self._owners[key] = None if row is None else str(row[0])
+        return owner
+
+    def _forget(self) -> None:
+        self._missing.clear()
+        self._found.clear()
+        self._owners.clear()
 
     # -- anchoring to the log --------------------------------------------------
     def position(self) -> Position | None:
@@ -166,7 +183,7 @@ class Index:
     def commit(self, overlay: MemoryCatalog, position: Position) -> None:
         """Persist a batch's overlay and the position it brings the index to, atomically."""
         db = self.db
-        self._missing.clear()
+        self._forget()
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(
@@ -189,7 +206,7 @@ class Index:
             raise
 
     def reset(self) -> None:
-        self._missing.clear()
+        self._forget()
         self.db.executescript("DELETE FROM events; DELETE FROM slugs; DELETE FROM meta;")
 
     def sync(self, log_path: Path, tail: Position) -> None:

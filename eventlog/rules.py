@@ -214,17 +214,24 @@ def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
 
 
 def admit(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
-          data: dict[str, Any]) -> None:
-    """``check`` then ``apply``: a correction's corrected fact is validated once, not twice."""
-    _apply(catalog, seq, event_id, event_type, data, _check(catalog, event_id, event_type, data))
+          data: dict[str, Any], blob: bytes | None = None) -> None:
+    """``check`` then ``apply``: a correction's corrected fact is validated once, not twice.
+
+    ``blob``, if given, is ``orjson.dumps(data)``, so that a fact's data is not dumped again.
+    """
+    _apply(catalog, seq, event_id, event_type, data,
+           _check(catalog, event_id, event_type, data), blob)
 
 
 def _apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
-           data: dict[str, Any], corrected: tuple[EventInfo, dict[str, Any]] | None) -> None:
-    if event_type in FACT_DATA:
-        stored = None if catalog.load is not None else _stored(data)
-    else:
+           data: dict[str, Any], corrected: tuple[EventInfo, dict[str, Any]] | None,
+           blob: bytes | None = None) -> None:
+    if event_type not in FACT_DATA or catalog.load is not None:
         stored = None
+    elif blob is not None:
+        stored = bytes(memoryview(blob))  # exact-size: see ``_stored``
+    else:
+        stored = _stored(data)
     content = digest(event_type, data) if catalog.digests else b""
     catalog.events[event_id] = EventInfo(seq, event_type, content, stored)
     slug_kind = IDENTITY_FIELDS.get(event_type)

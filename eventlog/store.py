@@ -14,6 +14,7 @@ import fcntl
 import functools
 import gc
 import getpass
+import hashlib
 import os
 import sqlite3
 import uuid
@@ -21,17 +22,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import orjson
 from pydantic import ValidationError
 
-from eventlog.codec import GENESIS, MAX_LINE, Record, check_envelope, decode, encode, line_hash
+from eventlog.codec import GENESIS, MAX_LINE, Record, check_envelope, decode, line_hash
 from eventlog.errors import CorruptLog, InvalidEvent, LogNotFound, LogUnavailable, SeqConflict
-from eventlog.events import SCHEMA_VERSION, SUBMISSION, dump_data
+from eventlog.events import EVENT_TYPES, SCHEMA_VERSION, SUBMISSION, dump_data
 from eventlog.index import Index
 from eventlog.reader import EMPTY, Position, line_ending_at, log_file
-from eventlog.rules import MemoryCatalog, RuleError, apply, check, digest, stored_changes
+from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_changes
 
 LOCK_FILE = ".lock"
 QUARANTINE_DIR = "quarantine"
@@ -61,9 +62,8 @@ class Tail:
         return self.size - self.position.offset
 
 
-@dataclass(frozen=True, slots=True)
-class Appended:
-    """The outcome for one submitted event."""
+class Appended(NamedTuple):
+    """The outcome for one submitted event (a named tuple: one is built per event)."""
 
     seq: int
     id: str
@@ -281,14 +281,18 @@ def _error_field(exc: ValidationError) -> tuple[str, str]:
     return field, message
 
 
-def parse_submissions(items: Sequence[Any]) -> list[tuple[str | None, str, dict[str, Any]]]:
-    """Validate each submitted event against the catalogue: ``(id, type, stored data)``.
+Parsed = tuple[str | None, str, dict[str, Any], bytes]
+"""A validated submission: ``(id, type, stored data, the stored data's JSON)``."""
+
+
+def parse_submissions(items: Sequence[Any]) -> list[Parsed]:
+    """Validate each submitted event against the catalogue: ``(id, type, data, its JSON)``.
 
     Raises ``InvalidEvent`` naming the 1-based index and field of the first bad event.
     """
     if not items:
         raise InvalidEvent("empty batch: nothing to append")
-    parsed: list[tuple[str | None, str, dict[str, Any]]] = []
+    parsed: list[Parsed] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -305,11 +309,11 @@ def parse_submissions(items: Sequence[Any]) -> list[tuple[str | None, str, dict[
             seen[model.id] = index
         data = dump_data(model.data)
         try:
-            orjson.dumps(data)
+            blob = orjson.dumps(data)  # spliced into the stored line: data is dumped once
         except TypeError:  # only what the codec can write: integers must fit in 64 bits
             raise InvalidEvent("a value cannot be stored: integers must fit in 64 bits",
                                index=index, field="data") from None
-        parsed.append((model.id, model.type, data))
+        parsed.append((model.id, model.type, data, blob))
     return parsed
 
 
@@ -378,7 +382,7 @@ def _append_locked(
     log_dir: Path,
     fd: int,
     created: bool,
-    batch: list[tuple[str | None, str, dict[str, Any]]],
+    batch: list[Parsed],
     recorded_by: str,
     expect_seq: int | None,
     now: dt.datetime | None,
@@ -390,7 +394,7 @@ def _append_locked(
     index = Index(log_dir)
     try:
         index.sync(path, tail.position)
-        index.preload(event_id for event_id, _, _ in batch if event_id is not None)
+        index.preload(item[0] for item in batch if item[0] is not None)
         overlay = MemoryCatalog(parent=index)
         stamp = utc_stamp(now)
         if tail.record is not None and tail.record["recorded_at"] > stamp:
@@ -423,19 +427,31 @@ def _append_locked(
 
 def _stage(
     overlay: MemoryCatalog,
-    batch: list[tuple[str | None, str, dict[str, Any]]],
+    batch: list[Parsed],
     position: Position,
     stamp: str,
     recorded_by: str,
 ) -> tuple[list[Appended], list[bytes]]:
-    """Check each event against the log and the batch so far; build the lines to write."""
+    """Check each event against the log and the batch so far; build the lines to write.
+
+    A line is spliced from its parts, byte for byte what ``codec.encode`` writes of the
+    record (compact, keys in the canonical order): the data's JSON from validation is
+    reused rather than dumped again, and what every line of the batch shares is dumped once.
+    """
     results: list[Appended] = []
     lines: list[bytes] = []
     seq, prev = position.seq, position.hash
-    for index, (event_id, event_type, submitted) in enumerate(batch, start=1):
-        data = submitted
+    dumps, sha256 = orjson.dumps, hashlib.sha256
+    types = {name: dumps(name) for name in EVENT_TYPES}
+    middle = b',"v":%d,"data":' % SCHEMA_VERSION
+    suffix = b',"recorded_at":' + dumps(stamp) + b',"recorded_by":' + dumps(recorded_by)
+    suffix += b',"prev":"'
+    for index, (event_id, event_type, submitted, submitted_blob) in enumerate(batch, start=1):
+        data, blob = submitted, submitted_blob
         if event_type == "fact.corrected":  # store changes as the corrected fact stores them
             data = stored_changes(overlay, submitted)
+            if data is not submitted:
+                blob = dumps(data)
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
             if existing.type == event_type and existing.digest == digest(event_type, data):
@@ -444,20 +460,19 @@ def _stage(
             raise InvalidEvent(f"id '{event_id}' already exists (seq {existing.seq}) "
                                "with other content", index=index, field="id")
         new_id = event_id or uuid.uuid4().hex
+        seq += 1
         try:
-            check(overlay, new_id, event_type, data)
+            admit(overlay, seq, new_id, event_type, data, blob)
         except RuleError as exc:
             raise InvalidEvent(str(exc), index=index, field=exc.field) from None
-        seq += 1
-        record = {"seq": seq, "id": new_id, "type": event_type, "v": SCHEMA_VERSION,
-                  "data": data, "recorded_at": stamp, "recorded_by": recorded_by, "prev": prev}
-        line = encode(record)
+        # an id matches ``EventId`` (or is hex): letters, digits and ``._:-``, never escaped
+        line = b"".join((b'{"seq":%d,"id":"' % seq, new_id.encode(), b'","type":',
+                         types[event_type], middle, blob, suffix, prev.encode(), b'"}'))
         if len(line) > MAX_LINE:
             raise InvalidEvent(f"the stored line would be {len(line)} bytes, over the "
                                f"{MAX_LINE}-byte limit", index=index)
-        apply(overlay, seq, new_id, event_type, data)
         lines.append(line + b"\n")
-        new_hash = line_hash(line)
+        new_hash = sha256(line).hexdigest()
         results.append(Appended(seq, new_id, event_type, prev, new_hash, "appended"))
         prev = new_hash
     return results, lines

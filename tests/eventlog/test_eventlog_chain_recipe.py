@@ -126,3 +126,21 @@ def test_readme_sha256sum_recipe_reports_a_broken_chain(grown: Path) -> None:
         check=False,
     )
     assert "chain broken at line 4" in done.stdout
+
+
+def test_every_line_is_the_codecs_encoding_of_its_record(seeded: Path) -> None:
+    """The store splices each line from its parts: byte for byte what ``codec.encode`` writes."""
+    import orjson
+
+    from eventlog.codec import encode
+    from eventlog.store import append
+
+    source = {"attributed_to": "Уповноважений \"з прав\" \\ людини", "party": "UA",
+              "quote": "tab\there, émoji 🕊, nul \u0000"}
+    append(seeded, [
+        {"type": "note.recorded", "data": {"text": "ünïcode \u2028 text", "source": source}},
+        {"id": "c:1.x-y_z", "type": "fact.corrected",
+         "data": {"target": "tr-ua", "changes": {"count": {"value": 7}}, "reason": "r"}},
+    ], by="Олена \"O\" \\")
+    for line in (seeded / "events.jsonl").read_bytes().splitlines():
+        assert encode(orjson.loads(line)) == line
