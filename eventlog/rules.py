@@ -217,7 +217,8 @@ def admit(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
           data: dict[str, Any], blob: bytes | None = None) -> None:
     """``check`` then ``apply``: a correction's corrected fact is validated once, not twice.
 
-    ``blob``, if given, is ``orjson.dumps(data)``, so that a fact's data is not dumped again.
+    ``blob``, if given, is an exact-size copy of ``orjson.dumps(data)`` (see ``_stored``),
+    kept as the fact's data rather than dumped again.
     """
     _apply(catalog, seq, event_id, event_type, data,
            _check(catalog, event_id, event_type, data), blob)
@@ -229,7 +230,7 @@ def _apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
     if event_type not in FACT_DATA or catalog.load is not None:
         stored = None
     elif blob is not None:
-        stored = bytes(memoryview(blob))  # exact-size: see ``_stored``
+        stored = blob
     else:
         stored = _stored(data)
     content = digest(event_type, data) if catalog.digests else b""

@@ -309,7 +309,9 @@ def parse_submissions(items: Sequence[Any]) -> list[Parsed]:
             seen[model.id] = index
         data = dump_data(model.data)
         try:
-            blob = orjson.dumps(data)  # spliced into the stored line: data is dumped once
+            # spliced into the stored line, so that data is dumped once; an exact-size copy,
+            # as orjson returns its whole output buffer (about 4 KiB) as the bytes object
+            blob = bytes(memoryview(orjson.dumps(data)))
         except TypeError:  # only what the codec can write: integers must fit in 64 bits
             raise InvalidEvent("a value cannot be stored: integers must fit in 64 bits",
                                index=index, field="data") from None
@@ -451,7 +453,7 @@ def _stage(
         if event_type == "fact.corrected":  # store changes as the corrected fact stores them
             data = stored_changes(overlay, submitted)
             if data is not submitted:
-                blob = dumps(data)
+                blob = bytes(memoryview(dumps(data)))
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
             if existing.type == event_type and existing.digest == digest(event_type, data):
