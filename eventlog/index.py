@@ -158,6 +158,25 @@ class Index:
             found.update(row[0] for row in rows)
         self._missing.update(i for i in wanted if i not in found)
 
+    def preload_slugs(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Find the owners of ``(kind, slug)`` keys in a few queries, so ``slug_owner`` need
+        not ask once per slug a batch introduces (each is looked up to check it is new)."""
+        by_kind: dict[str, list[str]] = {}
+        for kind, slug in dict.fromkeys(keys):
+            if (kind, slug) not in self._owners:
+                by_kind.setdefault(kind, []).append(slug)
+        for kind, slugs in by_kind.items():
+            for start in range(0, len(slugs), 500):
+                chunk = slugs[start : start + 500]
+                for slug in chunk:
+                    self._owners[(kind, slug)] = None
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(
+                    f"SELECT slug, id FROM slugs WHERE kind = ? AND slug IN ({marks})",
+                    (kind, *chunk))
+                for slug, owner in rows:
+                    self._owners[(kind, slug)] = str(owner)
+
     def slug_owner(self, kind: str, slug: str) -> str | None:
         key = (kind, slug)
         if key in self._owners:

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from eventlog.codec import GENESIS, MAX_LINE, Record, check_envelope, decode, line_hash
 from eventlog.errors import CorruptLog, InvalidEvent, LogNotFound, LogUnavailable, SeqConflict
-from eventlog.events import EVENT_TYPES, SCHEMA_VERSION, SUBMISSION, dump_data
+from eventlog.events import EVENT_TYPES, IDENTITY_FIELDS, SCHEMA_VERSION, SUBMISSION, dump_data
 from eventlog.index import Index
 from eventlog.reader import EMPTY, Position, line_ending_at, log_file
 from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_changes
@@ -397,6 +397,8 @@ def _append_locked(
     try:
         index.sync(path, tail.position)
         index.preload(item[0] for item in batch if item[0] is not None)
+        index.preload_slugs((kind, item[2][kind]) for item in batch
+                            if (kind := IDENTITY_FIELDS.get(item[1])) is not None)
         overlay = MemoryCatalog(parent=index)
         stamp = utc_stamp(now)
         if tail.record is not None and tail.record["recorded_at"] > stamp:
