@@ -29,6 +29,7 @@ from eventlog.codec import (
     line_hash,
     upcast,
 )
+from eventlog.collector import collector_paused
 from eventlog.errors import CorruptLog, InvalidEvent
 from eventlog.events import FACT_DATA, SCHEMA_VERSION, SUBMISSION, CorrectionData, RetractionData
 from eventlog.reader import Position, existing_log, scan_lines, valid_line_follows
@@ -71,6 +72,7 @@ class Report:
     checkpoint: Checkpoint | None
 
 
+@collector_paused
 def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None) -> Report:
     """Check the whole log; raise ``CorruptLog`` naming the first bad line, else a ``Report``."""
     path = existing_log(log_dir)
