@@ -26,14 +26,6 @@ PROGRESS_MIN_BYTES = 32 << 20
 """Show a progress bar only when at least this much of the log is to be folded."""
 
 
-class CommandError(click.ClickException):
-    """A library error, shown as one ``Error:`` line with its exit code."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(" ".join(message.split()))
-        self.exit_code = exit_code
-
-
 def exit_code_for(exc: Exception) -> int:
     """The exit code documented for a library error."""
     from projections import errors
@@ -56,7 +48,9 @@ def reported() -> Iterator[None]:
     try:
         yield
     except (ProjectionError, EventLogError) as exc:
-        raise CommandError(str(exc), exit_code_for(exc)) from None
+        # One line whatever the message holds, and the documented exit code.
+        click.echo(f"Error: {' '.join(str(exc).split())}", err=True)
+        sys.exit(exit_code_for(exc))
 
 
 def _load(log_dir: Path, known_at: str | None) -> State:
