@@ -216,8 +216,11 @@ class Archive:
         ).fetchall()
         return [(seq, i, kind, at, by, orjson.loads(text)) for seq, i, kind, at, by, text in rows]
 
-    def trail_texts(self, revised: Callable[[int], bytes | None]) -> Iterator[bytes]:
-        """Every fact's trail as compact JSON, in report order.
+    def trail_texts(
+        self, revised: Callable[[int], bytes | None], after: int = 0
+    ) -> Iterator[tuple[int, bytes]]:
+        """Every fact reported after seq ``after``: its report seq and trail as compact
+        JSON, in report order.
 
         An unrevised fact's trail is its one ``reported`` version, spelled
         from its row; ``revised`` gives a revised fact's trail from the seq it
@@ -232,11 +235,41 @@ class Archive:
             " || ',\"recorded_by\":' || json_quote(recorded_by)"
             ' || \',"action":"reported","data":\' || data'
             ' || \',"changes":null,"reason":null,"source":null}]}\''
-            f" FROM events WHERE target IS NULL AND type IN ({fact_types}) ORDER BY seq"
+            f" FROM events WHERE seq > ? AND target IS NULL AND type IN ({fact_types})"
+            " ORDER BY seq",
+            (after,),
         )
         for seq, text in rows:
             held = revised(seq)
-            yield text.encode() if held is None else held
+            yield seq, text.encode() if held is None else held
+
+    def stage_revisions(self) -> None:
+        """Temporary tables for ``merge_revisions`` (outside the file being built)."""
+        self.db.execute(
+            "CREATE TEMP TABLE spelled (rseq INTEGER, fact_id TEXT, step INTEGER,"
+            " fact_type TEXT, seq INTEGER, action TEXT, reason TEXT, data TEXT, changes TEXT)"
+        )
+        self.db.execute("CREATE TEMP TABLE kept (rseq INTEGER PRIMARY KEY, fact_id TEXT)")
+
+    def add_spelled(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Stage ``revision_rows`` of facts spelled again, each led by its report seq."""
+        self.db.executemany("INSERT INTO temp.spelled VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+    def add_kept(self, rows: Iterable[tuple[int, str]]) -> None:
+        """Stage (report seq, fact id) of revised facts whose rows are unchanged."""
+        self.db.executemany("INSERT INTO temp.kept VALUES (?,?)", rows)
+
+    def merge_revisions(self) -> None:
+        """Insert the ``revisions`` rows of the kept facts (from the attached previous
+        archive) and of the spelled ones, in the order a full build inserts them:
+        by the fact's report seq, then step."""
+        self.db.execute(
+            "INSERT INTO main.revisions SELECT fact_id, step, fact_type, seq, action, reason,"
+            " data, changes FROM (SELECT k.rseq AS rseq, r.fact_id, r.step, r.fact_type,"
+            " r.seq, r.action, r.reason, r.data, r.changes FROM temp.kept AS k"
+            " JOIN previous.revisions AS r ON r.fact_id = k.fact_id"
+            " UNION ALL SELECT * FROM temp.spelled) ORDER BY rseq, step"
+        )
 
     def add_rounds(self, views: list[RoundView], first: int) -> None:
         """Add consecutive rounds, the first at ``position`` ``first``."""

@@ -263,41 +263,188 @@ def _write_rounds(
     return index
 
 
-def _write_trails(path: Path, state: State, db: archive.Archive) -> None:
-    """Stream ``trails.json`` from the archive's events, and the ``revisions`` rows."""
+TRAIL_INDEX = "trails.index"
+"""Per fact of ``trails.json``, in report order: its report seq and the length of its
+trail's JSON text (int64 pairs, native order; trails are separated by one comma)."""
+
+TRAIL_CHUNK = 4096
+
+
+class _TrailWriter:
+    """Appends trails to ``trails.json`` and their entries to ``trails.index``."""
+
+    def __init__(self, handle: Any, index: Any) -> None:
+        self.handle, self.index = handle, index
+        self.chunk: list[bytes] = []
+        self.entries = array("q")
+        self.count = 0
+
+    def add(self, seq: int, text: bytes) -> None:
+        """Append one spelled trail."""
+        self.chunk.append(text)
+        self.entries.append(seq)
+        self.entries.append(len(text))
+        if len(self.chunk) >= TRAIL_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is queued."""
+        if self.chunk:
+            text = b",".join(self.chunk)
+            self.handle.write(b"," + text if self.count else text)
+            self.count += len(self.chunk)
+            self.chunk.clear()
+        if self.entries:
+            self.index.write(self.entries.tobytes())
+            del self.entries[:]
+
+    def copy(self, source: Any, begin: int, end: int, entries: memoryview) -> None:
+        """Append the previous file's bytes ``begin:end`` (whole trails, with the commas
+        between them) and their index entries."""
+        self.flush()
+        if self.count:
+            self.handle.write(b",")
+        source.seek(begin)
+        left = end - begin
+        while left > 0:
+            chunk = source.read(min(left, COPY_CHUNK))
+            if not chunk:
+                raise EOFError("the previous trails.json is shorter than its index")
+            self.handle.write(chunk)
+            left -= len(chunk)
+        self.index.write(entries)
+        self.count += len(entries) // 16
+
+
+class _OldTrails:
+    """The previous generation's ``trails.json`` with its index, checked against each
+    other (None from ``open`` if either is missing or they disagree)."""
+
+    def __init__(self, source: Any, raw: bytes, body: int, size: int) -> None:
+        self.source, self.raw, self.body, self.end = source, memoryview(raw), body, size - 3
+        self.entries = self.raw.cast("q")
+
+    @classmethod
+    def open(cls, previous: Path, stack: ExitStack) -> _OldTrails | None:
+        try:
+            raw = (previous / TRAIL_INDEX).read_bytes()
+            source = stack.enter_context(open(previous / "trails.json", "rb"))  # noqa: SIM115
+            size = os.fstat(source.fileno()).st_size
+            head = source.read(4096)
+        except OSError:
+            return None
+        mark = head.find(b',"trails":[')
+        if mark < 0 or len(raw) % 16:
+            return None
+        old = cls(source, raw, mark + len(b',"trails":['), size)
+        n = len(old.entries) // 2
+        body = sum(old.entries[1::2]) + n - 1 if n else 0
+        if old.body + body != old.end:
+            return None
+        return old
+
+    def find(self, seq: int, low: int) -> int:
+        """The position, at or after ``low``, of the trail of the fact reported at ``seq``."""
+        entries = self.entries
+        high = len(entries) // 2
+        while low < high:
+            mid = (low + high) // 2
+            if entries[2 * mid] < seq:
+                low = mid + 1
+            else:
+                high = mid
+        if low >= len(entries) // 2 or entries[2 * low] != seq:
+            raise LookupError(f"no trail reported at seq {seq} in the previous trails.index")
+        return low
+
+    def copy_into(
+        self,
+        out: _TrailWriter,
+        revised: list[tuple[int, str]],
+        spell: Any,
+    ) -> None:
+        """Copy every old trail to ``out``, spelling the ``revised`` ones (report seq and
+        id, in report order) again."""
+        entries, raw = self.entries, self.raw
+        done, begin = 0, self.body  # trails before ``done`` are written; ``begin`` its start
+        for seq, fact_id in revised:
+            k = self.find(seq, done)
+            start = begin + sum(entries[2 * done + 1 : 2 * k + 1 : 2]) + (k - done)
+            if k > done:
+                out.copy(self.source, begin, start - 1, raw[16 * done : 16 * k])
+            out.add(seq, spell(seq, fact_id))
+            begin = start + entries[2 * k + 1] + 1
+            done = k + 1
+        if done < len(entries) // 2:
+            out.copy(self.source, begin, self.end, raw[16 * done :])
+
+
+def _write_trails(
+    path: Path, state: State, db: archive.Archive, previous: Path | None = None, since: int = 0
+) -> None:
+    """Stream ``trails.json`` from the archive's events, and the ``revisions`` rows.
+
+    With ``previous`` (the generation the state was loaded from, at seq
+    ``since``), the trails of facts neither reported nor revised since are
+    copied from its ``trails.json`` (ranges from ``trails.index``) and their
+    ``revisions`` rows from its archive, merged with the rows of the facts
+    spelled again in the order a full build inserts them.
+    """
     facts, steps = state["facts"], state["steps"]
     revised = {facts[fact_id][3]: fact_id for fact_id in steps}
     rows: list[tuple[Any, ...]] = []
+    with ExitStack() as stack:
+        old = _OldTrails.open(previous, stack) if previous is not None else None
+        after = since if old is not None else 0
+        if old is not None:
+            db.stage_revisions()
 
-    def spelled(seq: int) -> bytes | None:
-        fact_id = revised.get(seq)
-        if fact_id is None:
-            return None
-        trail = trail_of(fact_id, db.steps([seq, *steps[fact_id]]))
-        rows.extend(archive.revision_rows(trail))
-        if len(rows) >= ARCHIVE_BATCH:
-            db.add_revisions(rows)
+        def flush() -> None:
+            (db.add_spelled if old is not None else db.add_revisions)(rows)
             rows.clear()
-        return to_json(trail)
 
-    with open(path, "wb") as handle:
+        def spell(seq: int, fact_id: str) -> bytes:
+            trail = trail_of(fact_id, db.steps([seq, *steps[fact_id]]))
+            if old is not None:
+                rows.extend((seq, *row) for row in archive.revision_rows(trail))
+            else:
+                rows.extend(archive.revision_rows(trail))
+            if len(rows) >= ARCHIVE_BATCH:
+                flush()
+            return to_json(trail)
+
+        def spelled(seq: int) -> bytes | None:
+            fact_id = revised.get(seq)
+            return None if fact_id is None else spell(seq, fact_id)
+
+        handle = stack.enter_context(open(path, "wb"))
+        out = _TrailWriter(handle, stack.enter_context(open(path.parent / TRAIL_INDEX, "wb")))
         handle.write(b'{"known_at":' + to_json(known_at(state)) + b',"trails":[')
-        chunk: list[bytes] = []
-        first = True
-        for text in db.trail_texts(spelled):
-            chunk.append(text)
-            if len(chunk) >= 4096:
-                handle.write((b"" if first else b",") + b",".join(chunk))
-                first = False
-                chunk.clear()
-        if chunk:
-            handle.write((b"" if first else b",") + b",".join(chunk))
+        if old is not None:
+            again = sorted(
+                (facts[fact_id][3], fact_id)
+                for fact_id, held in steps.items()
+                if held[-1] > since and facts[fact_id][3] <= since
+            )
+            old.copy_into(out, again, spell)
+        for seq, text in db.trail_texts(spelled, after):
+            out.add(seq, text)
+        out.flush()
         handle.write(b"]}\n")
-    db.add_revisions(rows)
+    flush()
+    if old is not None:
+        db.add_kept(
+            (facts[fact_id][3], fact_id) for fact_id, held in steps.items() if held[-1] <= since
+        )
+        db.merge_revisions()
 
 
 def write_outputs(
-    directory: Path, state: State, db: archive.Archive, previous: Path | None = None
+    directory: Path,
+    state: State,
+    db: archive.Archive,
+    previous: Path | None = None,
+    since: int = 0,
 ) -> int:
     """Write the outputs for ``state`` into ``directory``, whose archive ``db`` holds
     the events; returns the number of rounds.
@@ -312,7 +459,7 @@ def write_outputs(
     rounds = len(index.slugs)
     totals = figures.view()
     write_file(directory / "totals.json", to_json(totals) + b"\n", False)
-    _write_trails(directory / "trails.json", state, db)
+    _write_trails(directory / "trails.json", state, db, previous, since)
     db.finish(totals)
     state["dirty"] = set()
     return rounds

@@ -5,7 +5,7 @@ Layout of the output directory (default ``build/projections``)::
     .lock                 flock held for the whole rebuild
     current -> gen-000007 symlink, swapped atomically with os.replace
     gen-000007/           totals.json rounds.json trails.json archive.sqlite
-                          checkpoint.json state.marshal rounds.index
+                          checkpoint.json state.marshal rounds.index trails.index
     gen-000006/           the previous generation, kept for readers still in it
 
 Readers resolve ``current`` once and read every file from that generation, so
@@ -35,6 +35,13 @@ Cost (see issue 6). What the design does to keep a publication cheap:
   pages are allocated in the same order (copying a whole run table by table
   gave the same rows on other pages). Every round is still derived, to feed
   the totals.
+* Likewise ``trails.json``: the trails of facts neither reported nor revised
+  since the checkpoint are copied from the previous file (each fact's report
+  seq and trail length kept in ``trails.index``), and only new and newly
+  revised facts are spelled. Their ``revisions`` rows are staged in a temporary
+  table and merged with the previous archive's rows of the other revised facts
+  in one ``INSERT ... SELECT`` ordered as a full build inserts them (by the
+  fact's report seq, then step), so the pages match.
 * Rounds are derived one at a time (``projections.rounds.derive``) and
   written in batches of ``ROUND_BATCH`` to ``rounds.json`` and the round
   tables, while ``projections.totals.Figures`` accumulates totals,
@@ -227,7 +234,9 @@ def rebuild(
             try:
                 if head is not None:
                     fold(_archived(chain((head,), records), db), state)
-                rounds = write_outputs(staging, state, db, previous if resumed else None)
+                rounds = write_outputs(
+                    staging, state, db, previous if resumed else None, since=first
+                )
             finally:
                 db.close()
             generation = publish(out, staging, state, reader.position, durable)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from projection_logs import Log, istanbul, qty
 
 from eventlog.errors import LogNotFound
+from projections import outputs as po
 from projections import rebuild as rb
 from projections.checkpoint import load_state, save_state
 from projections.errors import (
@@ -24,7 +25,7 @@ from projections.errors import (
     StaleCheckpoint,
 )
 from projections.intervals import ZERO, Interval, add
-from projections.outputs import ROUND_INDEX
+from projections.outputs import ROUND_INDEX, TRAIL_INDEX
 from projections.rebuild import OUTPUTS, locked, rebuild
 from projections.rounds import RoundView, collect
 from projections.state import fold
@@ -368,4 +369,30 @@ def test_incremental_copies_clean_rounds_and_equals_full(
     index = tmp_path / "inc" / "out" / "current" / ROUND_INDEX
     assert (
         index.read_bytes() == (tmp_path / "full" / "out" / "current" / ROUND_INDEX).read_bytes()
+    )
+
+
+def test_incremental_copies_unchanged_trails_and_equals_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resumed several times (old facts corrected again), the rebuild copies the trails
+    of facts neither reported nor revised since from the previous trails.json, spells
+    the others, and publishes the same bytes (and trails.index) as a full one."""
+    copied: list[int] = []
+    original = po._TrailWriter.copy
+
+    def spy(self: Any, source: Any, begin: int, end: int, entries: memoryview) -> None:
+        copied.append(len(entries) // 16)
+        original(self, source, begin, end, entries)
+
+    monkeypatch.setattr(po._TrailWriter, "copy", spy)
+    log = long_log()
+    for upto in (700, 1400, 2100, None):
+        build(log, tmp_path / "inc", upto=upto)
+    build(log, tmp_path / "full", full=True)
+    assert sum(copied) > 1000
+    assert outputs(tmp_path / "inc" / "out") == outputs(tmp_path / "full" / "out")
+    index = tmp_path / "inc" / "out" / "current" / TRAIL_INDEX
+    assert (
+        index.read_bytes() == (tmp_path / "full" / "out" / "current" / TRAIL_INDEX).read_bytes()
     )
