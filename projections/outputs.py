@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from projections import archive
+from projections.checkpoint import _get, _put
 from projections.facts import State
 from projections.render import to_json
-from projections.rounds import RoundView, agreements, iter_views, known_at
-from projections.totals import Figures
+from projections.rounds import RoundView, agreements, derive, known_at, ordered_rounds
+from projections.totals import Compact, Figures, compact
 from projections.trails import trail_of
 
 ROUND_BATCH = 1024
@@ -74,6 +75,63 @@ class RoundIndex:
         if not (len(index.starts) == len(index.ends) == n == len(index.flows) - 1):
             return None
         return index
+
+
+ROUND_FIGURES = "rounds.figures"
+"""What the totals took of each round of the generation (``projections.totals.compact``),
+in output order: length-prefixed marshal blocks of ``ROUND_BATCH`` rounds."""
+
+
+class _FiguresOut:
+    """Writes ``rounds.figures`` a block at a time."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.held: list[Compact] = []
+
+    def add(self, round_: Compact) -> None:
+        self.held.append(round_)
+        if len(self.held) >= ROUND_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.held:
+            _put(self.handle, self.held)
+            self.held = []
+
+
+class _FiguresIn:
+    """Reads the previous ``rounds.figures`` forward, by position; None for a round it
+    cannot give (missing or unreadable file, or not the round expected)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.block: list[Compact] = []
+        self.first = 0
+        self.broken = handle is None
+
+    @classmethod
+    def open(cls, previous: Path, stack: ExitStack) -> _FiguresIn:
+        try:
+            return cls(stack.enter_context(open(previous / ROUND_FIGURES, "rb")))
+        except OSError:
+            return cls(None)
+
+    def at(self, position: int, slug: str) -> Compact | None:
+        if self.broken:
+            return None
+        while position >= self.first + len(self.block):
+            self.first += len(self.block)
+            try:
+                self.block = _get(self.handle)
+            except (OSError, ValueError, EOFError, TypeError):
+                self.broken = True
+                return None
+            if not isinstance(self.block, list) or not self.block:
+                self.broken = True
+                return None
+        round_ = self.block[position - self.first]
+        return round_ if round_[0] == slug else None
 
 
 class _Tables:
@@ -203,6 +261,12 @@ class _RoundWriter:
         return self.new
 
 
+def _compact(state: State, slug: str) -> Compact:
+    view = derive(state, slug)
+    assert view is not None  # ordered_rounds lists current rounds only
+    return compact(view)
+
+
 def _write_rounds(
     path: Path,
     state: State,
@@ -217,8 +281,9 @@ def _write_rounds(
     archive ``db`` has attached), a round not in ``state["dirty"]`` is the
     same as in that generation: its bytes are copied from the previous
     ``rounds.json`` and its rows from the previous archive, a run of
-    consecutive such rounds at a time, instead of being spelled again. Every
-    round is still derived, to feed ``figures``. Clean rounds keep their
+    consecutive such rounds at a time, instead of being spelled again, and what
+    ``figures`` takes of it is read back from the previous ``rounds.figures``
+    instead of being derived again. Clean rounds keep their
     relative order (their sort key is unchanged), so the previous index is
     walked once.
     """
@@ -229,17 +294,21 @@ def _write_rounds(
     with open(path, "wb") as handle, ExitStack() as stack:
         handle.write(b'{"known_at":' + to_json(known_at(state)) + b',"as_of":null,"rounds":[')
         out = _RoundWriter(handle, db, old)
+        cache = _FiguresOut(stack.enter_context(open(path.parent / ROUND_FIGURES, "wb")))
         source = None
+        cached = _FiguresIn(None)
         if old is not None and previous is not None:
             source = stack.enter_context(open(previous / "rounds.json", "rb"))
+            cached = _FiguresIn.open(previous, stack)
         old_slugs = old.slugs if old is not None else []
         cursor = 0
-        for view in iter_views(state):
-            figures.add(view)
-            slug = view.slug
+        for slug in ordered_rounds(state):
             if source is not None and slug not in dirty:
                 while old_slugs[cursor] != slug:
                     cursor += 1
+                round_ = cached.at(cursor, slug) or _compact(state, slug)
+                figures.add_compact(round_)
+                cache.add(round_)
                 out.spell(batch)
                 if run and run[1] + 1 == cursor:
                     run[1] = cursor
@@ -249,6 +318,11 @@ def _write_rounds(
                     run = [cursor, cursor]
                 cursor += 1
                 continue
+            view = derive(state, slug)
+            assert view is not None  # ordered_rounds lists current rounds only
+            round_ = compact(view)
+            figures.add_compact(round_)
+            cache.add(round_)
             if run:
                 out.copy(source, *run)
                 run = []
@@ -259,6 +333,7 @@ def _write_rounds(
         if run:
             out.copy(source, *run)
         index = out.finish()
+        cache.flush()
         handle.write(b'],"agreements":' + to_json(agreements(state)) + b"}\n")
     return index
 

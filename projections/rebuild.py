@@ -6,6 +6,7 @@ Layout of the output directory (default ``build/projections``)::
     current -> gen-000007 symlink, swapped atomically with os.replace
     gen-000007/           totals.json rounds.json trails.json archive.sqlite
                           checkpoint.json state.marshal rounds.index trails.index
+                          rounds.figures
     gen-000006/           the previous generation, kept for readers still in it
 
 Readers resolve ``current`` once and read every file from that generation, so
@@ -33,8 +34,12 @@ Cost (see issue 6). What the design does to keep a publication cheap:
   at a time. The rows are queued in the same ``ROUND_BATCH`` batches of
   positions as a full build and written table by table per batch, so that the
   pages are allocated in the same order (copying a whole run table by table
-  gave the same rows on other pages). Every round is still derived, to feed
-  the totals.
+  gave the same rows on other pages). A clean round is not derived again
+  either: what the totals take of it (``projections.totals.compact``: slug,
+  date, agreement, and per flow its figure, discrepancy and the parties'
+  figures) is read back from the previous generation's ``rounds.figures``
+  (marshalled blocks of ``ROUND_BATCH`` rounds in output order, written by
+  every build) and fed to ``Figures``, which takes every round that way.
 * Likewise ``trails.json``: the trails of facts neither reported nor revised
   since the checkpoint are copied from the previous file (each fact's report
   seq and trail length kept in ``trails.index``), and only new and newly

@@ -56,6 +56,31 @@ def _block(sums: Sums) -> dict[str, Any]:
     return {"low": low, "high": shown, "best": best, "exact": not approx and shown == low}
 
 
+CompactFlow = tuple[FlowKey, tuple[Any, ...], bool, tuple[tuple[str, tuple[Any, ...]], ...]]
+Compact = tuple[str, str, str | None, tuple[CompactFlow, ...]]
+"""What the totals take of a round: (slug, occurred_on, agreement, flows), each flow
+(key, figure, discrepancy, ((party, the party's figure), ...)), figures as plain
+tuples: it marshals, so a rebuild keeps it for rounds it does not derive again."""
+
+
+def compact(view: RoundView) -> Compact:
+    """A round as the totals take it."""
+    return (
+        view.slug,
+        view.occurred_on,
+        view.agreement,
+        tuple(
+            (
+                f.key,
+                tuple(f.figure),
+                f.discrepancy,
+                tuple((party, tuple(f.party_figure(party))) for party in f.accounts),
+            )
+            for f in view.flows
+        ),
+    )
+
+
 class FlowTotals:
     """Per flow, the sums over rounds and per party, fed one round at a time."""
 
@@ -67,24 +92,28 @@ class FlowTotals:
 
     def add(self, view: RoundView) -> None:
         """Add one round's flows."""
-        for flow in view.flows:
-            key = flow.key
+        self.add_compact(compact(view))
+
+    def add_compact(self, round_: Compact) -> None:
+        """Add one round's flows, as ``compact`` gives them."""
+        slug = round_[0]
+        for key, figure, discrepancy, parties in round_[3]:
             sums = self.sums.get(key)
             if sums is None:
                 sums = self.sums[key] = [0, 0, 0, 0, 0]
                 self.counts[key] = 0
                 self.parties[key] = {}
-            _add(sums, flow.figure)
+            _add(sums, figure)  # type: ignore[arg-type]
             self.counts[key] += 1
             per_party = self.parties[key]
-            for party in flow.accounts:
+            for party, party_figure in parties:
                 held = per_party.get(party)
                 if held is None:
                     held = per_party[party] = ([0, 0, 0, 0, 0], [0])
-                _add(held[0], flow.party_figure(party))
+                _add(held[0], party_figure)  # type: ignore[arg-type]
                 held[1][0] += 1
-            if flow.discrepancy:
-                self.discrepant.setdefault(key, []).append(view.slug)
+            if discrepancy:
+                self.discrepant.setdefault(key, []).append(slug)
 
     def entries(self) -> list[dict[str, Any]]:
         """The ``totals`` entries, by flow."""
@@ -218,27 +247,30 @@ class Scopes:
 
     def add(self, view: RoundView) -> None:
         """Index the next round (rounds come in order)."""
-        occurred_on = view.occurred_on
-        for flow in view.flows:
-            if not self._wants_flow(flow.key):
+        self.add_compact(compact(view))
+
+    def add_compact(self, round_: Compact) -> None:
+        """Index the next round, as ``compact`` gives it."""
+        _, occurred_on, agreement, flows = round_
+        for key, figure, _, _ in flows:
+            if not self._wants_flow(key):
                 continue
-            series = self.series.get(flow.key)
+            series = self.series.get(key)
             if series is None:
-                series = self.series[flow.key] = FlowSeries()
-            series.append(occurred_on, flow.figure)
-        agreement = view.agreement
-        if agreement is None or not view.flows:
+                series = self.series[key] = FlowSeries()
+            series.append(occurred_on, Interval._make(figure))
+        if agreement is None or not flows:
             return
         if self.sums is None:
             held = self.agreements.setdefault(agreement, [])
-            held.extend((occurred_on, flow.key, flow.figure) for flow in view.flows)
+            held.extend((occurred_on, key, Interval._make(figure)) for key, figure, _, _ in flows)
             return
         for data, sums, count in self.sums.get(agreement, ()):
             if not occurred_by(occurred_on, data["as_of"]):
                 continue
-            for flow in view.flows:
-                if _matches(flow.key, data):
-                    _add(sums, flow.figure)
+            for key, figure, _, _ in flows:
+                if _matches(key, data):
+                    _add(sums, figure)  # type: ignore[arg-type]
                     count[0] += 1
 
     def rounds_sum(self, data: dict[str, Any]) -> tuple[Interval, int]:
@@ -320,12 +352,16 @@ class LastRounds:
 
     def add(self, view: RoundView) -> None:
         """Add one round."""
-        day = earliest(view.occurred_on)
+        self.add_compact(compact(view))
+
+    def add_compact(self, round_: Compact) -> None:
+        """Add one round, as ``compact`` gives it."""
+        day = earliest(round_[1])
         days = self.days
-        for flow in view.flows:
-            held = days.get(flow.key)
+        for key, _, _, _ in round_[3]:
+            held = days.get(key)
             if held is None or day > held:
-                days[flow.key] = day
+                days[key] = day
 
 
 def _offer_entries(
@@ -381,9 +417,13 @@ class Figures:
 
     def add(self, view: RoundView) -> None:
         """Add the next round."""
-        self.flows.add(view)
-        self.scopes.add(view)
-        self.last.add(view)
+        self.add_compact(compact(view))
+
+    def add_compact(self, round_: Compact) -> None:
+        """Add the next round, as ``compact`` gives it."""
+        self.flows.add_compact(round_)
+        self.scopes.add_compact(round_)
+        self.last.add_compact(round_)
 
     def view(self) -> dict[str, Any]:
         """The ``totals`` JSON object."""

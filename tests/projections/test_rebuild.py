@@ -396,3 +396,27 @@ def test_incremental_copies_unchanged_trails_and_equals_full(
     assert (
         index.read_bytes() == (tmp_path / "full" / "out" / "current" / TRAIL_INDEX).read_bytes()
     )
+
+
+def test_incremental_derives_only_dirty_rounds_and_equals_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resumed, the rebuild feeds the totals of clean rounds from the previous
+    rounds.figures instead of deriving them again, and publishes the same bytes
+    (rounds.figures itself is a cache, not an output: marshal's bytes vary)."""
+    derived: list[str] = []
+    original = po.derive
+
+    def spy(state: Any, slug: str) -> Any:
+        derived.append(slug)
+        return original(state, slug)
+
+    monkeypatch.setattr(po, "derive", spy)
+    log = long_log()
+    for upto in (700, 1400, 2100):
+        build(log, tmp_path / "inc", upto=upto)
+    derived.clear()
+    result = build(log, tmp_path / "inc")
+    assert 0 < len(derived) < result.rounds // 2
+    build(log, tmp_path / "full", full=True)
+    assert outputs(tmp_path / "inc" / "out") == outputs(tmp_path / "full" / "out")
