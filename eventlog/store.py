@@ -10,55 +10,48 @@ lines is corruption and is never truncated.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import getpass
 import hashlib
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 from pydantic import ValidationError
 
-from eventlog.codec import GENESIS, MAX_LINE, Record, check_envelope, decode, line_hash
+from eventlog.codec import MAX_LINE
 from eventlog.collector import collector_paused
-from eventlog.errors import CorruptLog, InvalidEvent, LogNotFound, LogUnavailable, SeqConflict
+from eventlog.durable import (
+    FAILPOINT_ENV,
+    LOCK_FILE,
+    PENDING_FILE,
+    QUARANTINE_DIR,
+    begin_batch,
+    check_dir,
+    cut_back,
+    end_batch,
+    finish_batch,
+    fsync_dir,
+    locked,
+    quarantine,
+    utc_stamp,
+    write_batch,
+)
+from eventlog.errors import InvalidEvent, LogUnavailable, SeqConflict
 from eventlog.events import EVENT_TYPES, IDENTITY_FIELDS, SCHEMA_VERSION, SUBMISSION, dump_data
 from eventlog.index import Index
-from eventlog.reader import EMPTY, Position, line_ending_at, log_file
+from eventlog.reader import Position, log_file
 from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_changes
+from eventlog.tail import Tail, read_tail
 
-LOCK_FILE = ".lock"
-QUARANTINE_DIR = "quarantine"
-PENDING_FILE = ".pending"
-"""The batch being written (its offset, then its bytes), so a crash never leaves half a batch."""
-FAILPOINT_ENV = "EVENTLOG_FAILPOINT"
-"""Names a point at which the writer stops dead (``os._exit(70)``), for crash tests:
-``append.half-write``, ``append.before-fsync``, ``append.before-ack``."""
-
-
-def _failpoint(name: str) -> None:
-    if os.environ.get(FAILPOINT_ENV) == name:
-        os._exit(70)
-
-
-@dataclass(frozen=True, slots=True)
-class Tail:
-    """The end of the log: its last valid line and any torn bytes after it."""
-
-    position: Position
-    record: Record | None
-    size: int
-
-    @property
-    def torn(self) -> int:
-        """How many bytes after the last valid line a crash left behind."""
-        return self.size - self.position.offset
+__all__ = [
+    "FAILPOINT_ENV", "LOCK_FILE", "PENDING_FILE", "QUARANTINE_DIR", "Appended", "Tail",
+    "append", "default_user", "init_log", "parse_submissions", "read_tail", "utc_stamp",
+]
 
 
 class Appended(NamedTuple):
@@ -87,176 +80,6 @@ def default_user() -> str:
         return f"uid-{os.getuid()}"
 
 
-def utc_stamp(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-# -- reading the tail -----------------------------------------------------------
-
-
-def _is_object_line(line: bytes) -> Record | None:
-    try:
-        record = decode(line)
-    except ValueError:
-        return None
-    return record
-
-
-def read_tail(path: Path) -> Tail:
-    """Find the last valid line by reading backwards from the end, never the whole log.
-
-    Everything after the last line that decodes as a JSON object is a torn
-    tail. That line must be a well-formed record whose ``prev`` is the hash of
-    the line before it; otherwise the log is corrupt.
-    """
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        window = 2 * MAX_LINE + 2
-        while True:
-            start = max(0, size - window)
-            fh.seek(start)
-            block = fh.read(size - start)
-            found = _last_record(block, start)
-            if found is not None or start == 0:
-                break
-            window *= 4
-    if found is None:
-        return Tail(EMPTY, None, size)
-    record, line, end = found
-    try:
-        check_envelope(record)
-    except ValueError as exc:
-        raise CorruptLog(f"last record is malformed: {exc}", line=_guess_line(record),
-                         seq=record.get("seq") if isinstance(record.get("seq"), int) else None
-                         ) from None
-    seq = record["seq"]
-    _check_window(block[: end - start - len(line) - 1], start, seq, record["prev"])
-    before = line_ending_at(path, end - len(line) - 1)
-    expected = GENESIS if before is None else line_hash(before)
-    if record["prev"] != expected or (before is None and seq != 1):
-        raise CorruptLog("'prev' does not match the hash of the line before it",
-                         line=seq, seq=seq)
-    return Tail(Position(seq, end, line_hash(line)), record, size)
-
-
-_PREV_KEY = b',"prev":"'
-
-
-def _check_window(head: bytes, start: int, seq: int, prev: str | None = None) -> None:
-    """Damage followed by a valid line is corruption, not a torn tail: check the lines read.
-
-    Only the lines already read to find the tail are checked, so this is cheap;
-    ``verify`` checks the whole log. Walking back from the last record's ``prev``,
-    a line whose SHA-256 is the ``prev`` of the line after it is byte for byte a
-    line the store wrote and chained, so it is hashed instead of parsed (half the
-    cost: this check was the larger part of a single append). The first line off
-    the chain and every line before it are decoded, as before.
-    """
-    lines = head.split(b"\n")[:-1]
-    if start > 0:
-        lines = lines[1:]  # the first may begin before the block
-    expected = prev
-    for back, line in enumerate(reversed(lines), start=1):
-        if expected is not None and line_hash(line) == expected:
-            # the store writes "prev" last: ...,"prev":"<64 hex>"}
-            chained = line[-75:-66] == _PREV_KEY and line.endswith(b'"}')
-            expected = line[-66:-2].decode("ascii", "replace") if chained else None
-            continue
-        expected = None
-        if _is_object_line(line) is None:
-            raise CorruptLog("line is not a valid record, and valid lines follow it",
-                             line=seq - back)
-
-
-def _guess_line(record: Record) -> int:
-    seq = record.get("seq")
-    return seq if isinstance(seq, int) and seq > 0 else 0
-
-
-def _last_record(block: bytes, start: int) -> tuple[Record, bytes, int] | None:
-    """The last complete line of ``block`` that decodes as an object, with its end offset."""
-    stop = block.rfind(b"\n")
-    while stop >= 0:
-        begin = block.rfind(b"\n", 0, stop) + 1
-        if begin == 0 and start > 0:
-            return None  # the line may begin before the block: read a larger one
-        line = block[begin:stop]
-        record = _is_object_line(line)
-        if record is not None:
-            return record, line, start + stop + 1
-        stop = begin - 1
-    return None
-
-
-# -- the lock and the file ------------------------------------------------------
-
-
-def _check_dir(log_dir: Path) -> None:
-    if not log_dir.exists():
-        raise LogNotFound(str(log_dir))
-    if not log_dir.is_dir():
-        raise LogUnavailable(str(log_dir), "not a directory")
-    path = log_file(log_dir)
-    if path.is_symlink():
-        raise LogUnavailable(str(path), "is a symbolic link; the log must be a regular file")
-    if path.exists() and not path.is_file():
-        raise LogUnavailable(str(path), "is not a regular file")
-
-
-@contextmanager
-def locked(log_dir: Path) -> Iterator[None]:
-    """Hold the log's exclusive append lock (``flock`` on ``.lock``)."""
-    try:
-        fd = os.open(log_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    except OSError as exc:
-        raise LogUnavailable(str(log_dir), f"cannot take the append lock: {exc.strerror}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _quarantine(log_dir: Path, fd: int, tail: Tail) -> Path:
-    """Copy the torn bytes to ``quarantine/`` (durably), then truncate them from the log."""
-    qdir = log_dir / QUARANTINE_DIR
-    if qdir.is_symlink():
-        raise LogUnavailable(str(qdir), "is a symbolic link; quarantine must be a directory")
-    qdir.mkdir(exist_ok=True)
-    os.lseek(fd, tail.position.offset, os.SEEK_SET)
-    torn = os.read(fd, tail.torn)
-    stamp = utc_stamp().replace(":", "").replace("-", "")
-    target = qdir / f"torn-{stamp}-seq{tail.position.seq}-at{tail.position.offset}.bin"
-    qfd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        _write_all(qfd, torn)
-        os.fsync(qfd)
-    except OSError:
-        target.unlink(missing_ok=True)  # no partial copy: the torn bytes stay in the log
-        raise
-    finally:
-        os.close(qfd)
-    _fsync_dir(qdir)
-    _fsync_dir(log_dir)
-    os.ftruncate(fd, tail.position.offset)
-    os.fsync(fd)
-    return target
 
 
 # -- validation of a batch -----------------------------------------------------
@@ -338,7 +161,7 @@ def append(
     log_dir = Path(log_dir)
     batch = parse_submissions(items)
     recorded_by = by or default_user()
-    _check_dir(log_dir)
+    check_dir(log_dir)
     path = log_file(log_dir)
     with locked(log_dir):
         created = not path.exists()
@@ -365,7 +188,7 @@ def _append_locked(
     now: dt.datetime | None,
 ) -> list[Appended]:
     path = log_file(log_dir)
-    tail = _finish_batch(log_dir, fd, read_tail(path))
+    tail = finish_batch(log_dir, fd, read_tail(path))
     if expect_seq is not None and expect_seq != tail.position.seq:
         raise SeqConflict(expect_seq, tail.position.seq)
     index = Index(log_dir)
@@ -382,18 +205,18 @@ def _append_locked(
         if not lines:
             return results
         if tail.torn:
-            _quarantine(log_dir, fd, tail)
+            quarantine(log_dir, fd, tail)
         data = b"".join(lines)
         try:
             if len(lines) > 1:
-                _begin_batch(log_dir, tail.position.offset, data)
-            _write(fd, data, log_dir if created else None)
+                begin_batch(log_dir, tail.position.offset, data)
+            write_batch(fd, data, log_dir if created else None)
         except OSError as exc:
-            _cut_back(fd, tail.position.offset)
-            _end_batch(log_dir)
+            cut_back(fd, tail.position.offset)
+            end_batch(log_dir)
             raise LogUnavailable(str(path), f"write failed: {exc.strerror or exc}") from None
         if len(lines) > 1:
-            _end_batch(log_dir)
+            end_batch(log_dir)
         last = results[-1] if results[-1].status == "appended" else next(
             r for r in reversed(results) if r.status == "appended")
         assert last.hash is not None
@@ -457,85 +280,20 @@ def _stage(
     return results, lines
 
 
-def _write(fd: int, data: bytes, created_in: Path | None) -> None:
-    half = len(data) // 2
-    if os.environ.get(FAILPOINT_ENV) == "append.half-write":
-        _write_all(fd, data[:half])
-        _failpoint("append.half-write")
-    _write_all(fd, data)
-    _failpoint("append.before-fsync")
-    os.fsync(fd)
-    if created_in is not None:
-        _fsync_dir(created_in)
-    _failpoint("append.before-ack")
 
-
-def _begin_batch(log_dir: Path, offset: int, data: bytes) -> None:
-    """Record a multi-line batch durably before writing it, so a crash can be rolled forward."""
-    path = log_dir / PENDING_FILE
-    created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    try:
-        _write_all(fd, b"%d\n" % offset + data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if created:
-        _fsync_dir(log_dir)
-
-
-def _end_batch(log_dir: Path) -> None:
-    # Not fsync'd: a stale record is harmless, its batch is whole in the log.
-    with suppress(OSError):
-        os.truncate(log_dir / PENDING_FILE, 0)
-
-
-def _finish_batch(log_dir: Path, fd: int, tail: Tail) -> Tail:
-    """Complete a batch a crash cut after some of its lines: a batch is all or nothing.
-
-    Readers may already have seen the batch's first lines, so it is rolled
-    forward, never back; the torn bytes go to quarantine as usual. A batch of
-    which no complete line reached the log is dropped with the torn tail.
-    """
-    try:
-        offset_text, _, data = (log_dir / PENDING_FILE).read_bytes().partition(b"\n")
-        offset = int(offset_text)
-    except (OSError, ValueError):
-        return tail
-    done = tail.position.offset - offset
-    if not 0 < done < len(data):
-        return tail
-    os.lseek(fd, offset, os.SEEK_SET)
-    if os.read(fd, done) != data[:done]:
-        return tail
-    if tail.torn:
-        _quarantine(log_dir, fd, tail)
-    _write_all(fd, data[done:])
-    os.fsync(fd)
-    _end_batch(log_dir)
-    return read_tail(log_file(log_dir))
-
-
-def _cut_back(fd: int, size: int) -> None:
-    """After a failed write (disk full), cut the partial bytes of this batch back off."""
-    try:
-        if os.fstat(fd).st_size > size:
-            os.ftruncate(fd, size)
-            os.fsync(fd)
-    except OSError:
-        pass  # the next append will find and quarantine a torn tail instead
 
 
 def init_log(log_dir: str | os.PathLike[str]) -> Path:
     """Create the log directory and an empty ``events.jsonl`` (durably) if missing."""
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
-    _check_dir(log_dir)
+    check_dir(log_dir)
     path = log_file(log_dir)
     if not path.exists():
         with locked(log_dir):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             os.fsync(fd)
             os.close(fd)
-            _fsync_dir(log_dir)
+            fsync_dir(log_dir)
     return path
+
