@@ -75,7 +75,10 @@ def test_kill9_loop_keeps_every_acknowledged_event(log_dir: Path) -> None:
         before = set((log_dir / QUARANTINE_DIR).glob("*")) if tail.torn else set()
 
         done = append(log_dir, [note(f"after kill {kill}", f"after-{kill}")])
-        assert done[0].seq == tail.position.seq + 1
+        # A batch the kill cut mid-write is completed first (rolled forward), so the
+        # new event may land a few seqs later; it is always the last line.
+        assert done[0].seq >= tail.position.seq + 1
+        assert done[0].seq == read_tail(log_file(log_dir)).position.seq
         acked[f"after-{kill}"] = done[0].seq
         if tail.torn:
             new = set((log_dir / QUARANTINE_DIR).glob("*")) - before
