@@ -94,19 +94,20 @@ What limits the targets, and what is left to do:
   holds a row per event and ``trails.json`` a trail per fact: at 1M the fold
   alone (decode + handlers) is ~6 s (3x baseline), streaming the events into
   SQLite adds ~8 s and spelling trails.json ~5 s.
-* Incremental <= 5%/10% of full: clean rounds are now copied, but every
-  publication still derives every round to feed the totals, rewrites
-  trails.json and loads and saves the whole state (2-3 s at 1M, itself ~8% of
-  a full rebuild). Next steps, in order of gain: (1) totals kept as running
-  sums per flow, corrected by the old figures of each dirty round (read back
-  from the previous archive's rows) and its new ones, so that clean rounds are
-  not derived at all (``discrepant_rounds`` and ``since`` scopes need the
-  round order: positions from ``rounds.index``); (2) trails.json from byte
-  ranges of the previous file with only new and newly revised facts spelled
-  (the ``revisions`` rows would then have to be inserted in key order in a
-  full build too, or copied in the same order, to keep the pages); (3) the
-  state kept on disk in indexed segments instead of one marshalled whole. Appending events to a
-  file copy of the previous archive.sqlite was not attempted: the derived
+* Incremental <= 5%/10% of full: clean rounds and unchanged trails are now
+  copied and clean rounds no longer derived (interleaved at 1M, +1 event:
+  15.1-16.5 s before, 7.6-9.6 s after), but every round is still fed to
+  ``Figures`` (the largest part left: ~3.5 s of 11.6 s under cProfile), all
+  rounds are sorted (0.7 s) and the whole state is loaded and saved (~2.7 s
+  under cProfile). Next steps, in order of gain: (1) totals kept as running
+  sums per flow, corrected by the old compact figures of each dirty round
+  (``rounds.figures``) and its new ones (``discrepant_rounds`` and ``since``
+  scopes need the round order, offers the latest round per flow, which does
+  not subtract); (2) the state kept on disk in indexed segments instead of one
+  marshalled whole; (3) the trails.index read whole (~15 MB at 1M) and the
+  compact rounds push an incremental's peak RSS at 1M to ~530 MB (a full build
+  stays ~503 MB). Appending events to a file copy of the previous
+  archive.sqlite was not attempted: the derived
   tables after the events would have to be deleted without leaving freelist
   pages (``auto_vacuum=FULL`` plus ``secure_delete``) and the header's change
   counters fixed, and it would save little over the 1.1 s ``INSERT ... SELECT``
