@@ -92,7 +92,7 @@ as_of_option = click.option(
 @click.option(
     "--log",
     "log_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     envvar="EVENTLOG_DIR",
     default="log",
     show_default="$EVENTLOG_DIR or ./log",

@@ -244,3 +244,13 @@ def test_package_reexports_resolve() -> None:
     assert projections.fold is fold
     with pytest.raises(AttributeError):
         _ = projections.nothing_here
+
+
+def test_log_path_that_is_a_file_is_one_error_line(tmp_path: Path) -> None:
+    """--log naming a regular file gives one Error line and exit 1, not a usage error."""
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = CliRunner().invoke(main, ["--log", str(target), "totals"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {target}: not a directory\n"
+    assert target.read_text() == "x"
