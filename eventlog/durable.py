@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from eventlog.catalog import TIMESTAMP_FORMAT
 from eventlog.errors import LogNotFound, LogUnavailable
 from eventlog.reader import log_file
 from eventlog.tail import Tail, read_tail
@@ -32,7 +33,7 @@ def failpoint(name: str) -> None:
 
 def utc_stamp(now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.UTC)
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return now.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
 
 
 

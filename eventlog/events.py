@@ -4,7 +4,7 @@ A submission is ``{"type": ..., "data": {...}, "id"?: ...}``. ``type`` selects
 the model of ``data`` through a discriminated union. These field names are the
 archive's public contract: fields may be added (optional), never renamed.
 
-This module imports nothing of the project's own.
+This module imports only the catalogue (``eventlog.catalog``), which imports nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from pydantic import (
     TypeAdapter,
     model_validator,
 )
+
+from eventlog import catalog
 
 SCHEMA_VERSION = 2
 """Version of the stored record written today; older versions are upcast on read."""
@@ -244,10 +246,9 @@ FACT_DATA: dict[str, type[_Model]] = {
 }
 """Types that state a fact (and may be corrected or retracted), with their data models."""
 
-IDENTITY_FIELDS: dict[str, str] = {"agreement.recorded": "agreement", "round.recorded": "round"}
-"""The slug a fact introduces; it is its identity and is never corrected."""
+IDENTITY_FIELDS: dict[str, str] = catalog.IDENTITY_FIELDS
 
-EVENT_TYPES: tuple[str, ...] = (*FACT_DATA, "fact.corrected", "fact.retracted")
+EVENT_TYPES: tuple[str, ...] = catalog.EVENT_TYPES
 
 
 def dump_data(data: BaseModel) -> dict[str, Any]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventlog.catalog import mark
 from eventlog.codec import Record
 
 
 def _count(count: dict[str, Any]) -> str:
-    marks = {"exact": "", "at_least": ">=", "at_most": "<=", "about": "~"}
-    return f"{marks.get(count['qualifier'], '?')}{count['value']:,}"
+    return f"{mark(count['qualifier'])}{count['value']:,}"
 
 
 def _flow(data: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from eventlog.catalog import merge_correction
 from eventlog.events import FACT_DATA, IDENTITY_FIELDS, dump_data
 
 
@@ -151,7 +152,7 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
             raise RuleError(f"'{key}' is the identity of the fact and cannot be corrected",
                             f"changes.{key}")
     current = catalog.fact_data(info)
-    merged = {k: v for k, v in {**current, **changes}.items() if v is not None}
+    merged = merge_correction(current, changes)
     try:
         new = dump_data(model.model_validate(merged))
     except ValidationError as exc:
@@ -175,7 +176,7 @@ def stored_changes(catalog: Catalog, data: dict[str, Any]) -> dict[str, Any]:
         return data
     changes: dict[str, Any] = data["changes"]
     current = catalog.fact_data(info)
-    merged = {k: v for k, v in {**current, **changes}.items() if v is not None}
+    merged = merge_correction(current, changes)
     try:
         new = dump_data(FACT_DATA[info.type].model_validate(merged))
     except ValidationError:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from eventlog import catalog
 from projections.errors import DanglingTarget
 
 Record = dict[str, Any]
@@ -43,19 +44,12 @@ State = dict[str, Any]
 Step = tuple[int, str, str, str, str, dict[str, Any]]
 """A step of a trail: (seq, event id, type, recorded_at, recorded_by, data)."""
 
-FACT_TYPES = (
-    "agreement.recorded",
-    "round.recorded",
-    "transfer.reported",
-    "total.reported",
-    "offer.reported",
-    "note.recorded",
-)
+FACT_TYPES = catalog.FACT_TYPES
 CURRENT = "current"
 RETRACTED = "retracted"
-TRANSFER = "transfer.reported"
-ROUND = "round.recorded"
-NOTE = "note.recorded"
+TRANSFER = catalog.TRANSFER
+ROUND = catalog.ROUND
+NOTE = catalog.NOTE
 FLAT = (TRANSFER, ROUND)
 """The fact types whose fields are kept inline in the fact tuple."""
 ROUND_FIELDS = ("round", "occurred_on", "agreement", "label", "mediators")

@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from eventlog.catalog import mark
+
 
 def to_json(obj: Any) -> bytes:
     """Compact JSON, keys in the documented order, no trailing newline."""
@@ -29,8 +31,7 @@ def _cell(value: Any) -> str:
 
 def quantity(count: dict[str, Any]) -> str:
     """A Quantity as people write it: 6057, >=6000, <=10, ~300."""
-    prefix = {"exact": "", "at_least": ">=", "at_most": "<=", "about": "~"}
-    return prefix.get(count.get("qualifier", "exact"), "") + str(count["value"])
+    return mark(count.get("qualifier", "exact")) + str(count["value"])
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from eventlog.catalog import TIMESTAMP_FORMAT
 from projections.errors import InvalidDate, InvalidKnownAt
 
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -109,5 +110,5 @@ def parse_known_at(text: str | None) -> KnownAt:
         raise InvalidKnownAt(text) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
     return KnownAt(recorded_at=stamp)
