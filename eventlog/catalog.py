@@ -18,6 +18,8 @@ TRANSFER: Final = "transfer.reported"
 TOTAL: Final = "total.reported"
 OFFER: Final = "offer.reported"
 NOTE: Final = "note.recorded"
+SOURCE: Final = "source.recorded"
+"""A document the archive quotes (issue 12); its model and place in FACT_TYPES come with it."""
 CORRECTED: Final = "fact.corrected"
 RETRACTED: Final = "fact.retracted"
 
