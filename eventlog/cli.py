@@ -115,6 +115,9 @@ def _append(ctx: click.Context, items: list[tuple[int, Any]], by: str | None,
         line = items[exc.index - 1][0]
         field = f", field '{exc.field}'" if exc.field else ""
         _fail(f"line {line} (event {exc.index}){field}: {exc.reason}")
+    if results.pinned_to is not None:
+        click.echo(f"Warning: this clock is behind the log's last recorded_at; stamped "
+                   f"{results.pinned_to} instead (recorded_at never decreases)", err=True)
     for result in results:
         click.echo(orjson.dumps(result.as_dict()).decode())
 
@@ -404,8 +407,11 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
 
     report = run(ctx.obj, Checkpoint.parse(checkpoint) if checkpoint else None)
     if report.torn_bytes:
+        why = {True: "an append is in progress: probably its write in flight, not a crash",
+               False: "left by a crash; the next append moves them to quarantine/",
+               None: "cannot tell a write in flight from a crash"}[report.in_flight]
         click.echo(f"Warning: torn tail: {report.torn_bytes} bytes after seq {report.head.seq} "
-                   "(left by a crash; the next append moves them to quarantine/)", err=True)
+                   f"({why})", err=True)
     proof = f", checkpoint seq {report.checkpoint.seq} holds" if report.checkpoint else ""
     click.echo(f"OK: {report.events} events, chain intact{proof}; head {report.head}")
 

@@ -43,6 +43,33 @@ def encode(record: Record) -> bytes:
     return orjson.dumps({key: record[key] for key in RECORD_KEYS})
 
 
+MAX_DEPTH = 255
+"""The deepest nesting of arrays and objects the codec writes or reads (orjson's own)."""
+
+
+def data_json(data: dict[str, Any]) -> bytes:
+    """An event's data as spliced into its line: compact JSON, an exact-size copy.
+
+    orjson returns its whole output buffer (about 4 KiB) as the bytes object; a batch
+    keeps one per event. Raises ``TypeError`` for an integer over 64 bits and
+    ``ValueError`` for nesting deeper than ``MAX_DEPTH``; ``unencodable`` words both.
+    """
+    try:
+        return bytes(memoryview(orjson.dumps(data)))
+    except orjson.JSONEncodeError as exc:
+        if "recursion" in str(exc).lower() or "depth" in str(exc).lower():
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise TypeError(str(exc)) from None
+
+
+def unencodable(exc: Exception) -> str:
+    """Why a value cannot be stored, in words (from ``data_json`` or the models' dump)."""
+    text = str(exc).lower()
+    if "depth" in text or "recursion" in text or "nested" in text:
+        return f"values are nested deeper than {MAX_DEPTH} levels"
+    return "integers must fit in 64 bits"
+
+
 class LineBuilder:
     """Builds the stored lines of one batch: ``encode``'s bytes, spliced from their parts.
 

@@ -302,7 +302,11 @@ class Index:
         stamp = _stamp_of(self.path)
         if stamp is not None:
             tmp = self.stamp_path.with_name(STAMP_FILE + ".tmp")
-            tmp.write_bytes(stamp)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            try:
+                os.write(fd, stamp)
+            finally:
+                os.close(fd)
             os.replace(tmp, self.stamp_path)
 
     def reset(self) -> None:
@@ -329,7 +333,7 @@ class Index:
         overlay = MemoryCatalog(parent=self)
         lines: dict[int, Line] = {}
         prev, seq, covered = start.hash, start.seq, start.offset
-        for line, end in scan_lines(log_path, start.offset, tail.offset):
+        for line, end in scan_lines(log_path, start.offset, tail.offset) if tail.seq else ():
             seq += 1
             try:
                 record = codec.decode(line)

@@ -20,7 +20,6 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import orjson
 from pydantic import ValidationError
 
 from eventlog import codec
@@ -51,7 +50,7 @@ from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_chang
 from eventlog.tail import Tail, read_tail
 
 __all__ = [
-    "FAILPOINT_ENV", "LOCK_FILE", "PENDING_FILE", "QUARANTINE_DIR", "Appended", "Tail",
+    "FAILPOINT_ENV", "LOCK_FILE", "PENDING_FILE", "QUARANTINE_DIR", "Appended", "Results", "Tail",
     "append", "default_user", "init_log", "parse_submissions", "read_tail", "utc_stamp",
 ]
 
@@ -69,6 +68,18 @@ class Appended(NamedTuple):
     def as_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "id": self.id, "type": self.type, "prev": self.prev,
                 "hash": self.hash, "status": self.status}
+
+
+class Results(list[Appended]):
+    """The outcome of each submitted event, in order, and whether the clock was behind.
+
+    ``pinned_to`` is set when this machine's clock read earlier than the log's last
+    ``recorded_at``: ``recorded_at`` never decreases along the log, so the batch was
+    stamped with that later time instead (a clock that once ran ahead pins every later
+    stamp until real time catches up; the CLI warns).
+    """
+
+    pinned_to: str | None = None
 
 
 def default_user() -> str:
@@ -131,13 +142,11 @@ def parse_submissions(items: Sequence[Any]) -> list[Parsed]:
                 raise InvalidEvent(f"duplicate id '{model.id}' (also event {seen[model.id]})",
                                    index=index, field="id")
             seen[model.id] = index
-        data = dump_data(model.data)
         try:
-            # spliced into the stored line, so that data is dumped once; an exact-size copy,
-            # as orjson returns its whole output buffer (about 4 KiB) as the bytes object
-            blob = bytes(memoryview(orjson.dumps(data)))
-        except TypeError:  # only what the codec can write: integers must fit in 64 bits
-            raise InvalidEvent("a value cannot be stored: integers must fit in 64 bits",
+            data = dump_data(model.data)
+            blob = codec.data_json(data)
+        except (ValueError, TypeError) as exc:  # only what the codec can write
+            raise InvalidEvent(f"a value cannot be stored: {codec.unencodable(exc)}",
                                index=index, field="data") from None
         parsed.append((model.id, model.type, data, blob))
     return parsed
@@ -155,7 +164,7 @@ def append(
     expect_seq: int | None = None,
     now: dt.datetime | None = None,
     dry_run: bool = False,
-) -> list[Appended]:
+) -> Results:
     """Append a batch of submitted events, all or nothing; durable when it returns.
 
     Raises ``InvalidEvent`` (nothing written), ``SeqConflict`` (``expect_seq``
@@ -201,7 +210,7 @@ def _append_locked(
     expect_seq: int | None,
     now: dt.datetime | None,
     dry_run: bool,
-) -> list[Appended]:
+) -> Results:
     path = log_file(log_dir)
     tail = read_tail(path) if path.exists() else Tail(EMPTY, None, 0)
     if not dry_run:
@@ -209,8 +218,9 @@ def _append_locked(
     index = Index(log_dir, fd)
     try:
         stamp = utc_stamp(now)
+        pinned = None
         if tail.record is not None and tail.record["recorded_at"] > stamp:
-            stamp = tail.record["recorded_at"]  # never decreasing along the log
+            stamp = pinned = tail.record["recorded_at"]  # never decreasing along the log
         for attempt in (1, 2):
             try:
                 index.sync(path, tail.position)
@@ -225,6 +235,7 @@ def _append_locked(
                 index.reset()  # a row disagreed with the log: rebuild it from the log
         if expect_seq is not None and expect_seq != tail.position.seq and lines:
             raise SeqConflict(expect_seq, tail.position.seq)
+        results.pinned_to = pinned if lines else None
         if not lines or dry_run:
             return results
         if tail.torn:
@@ -272,13 +283,13 @@ def _stage(
     position: Position,
     stamp: str,
     recorded_by: str,
-) -> tuple[list[Appended], list[tuple[bytes, str | None]]]:
+) -> tuple[Results, list[tuple[bytes, str | None]]]:
     """Check each event against the log and the batch so far; build the lines to write.
 
     Returns the results and each new line (without newline) with, for a correction,
     the id of its target (the index keeps a fact's corrections).
     """
-    results: list[Appended] = []
+    results = Results()
     lines: list[tuple[bytes, str | None]] = []
     seq, prev = position.seq, position.hash
     build = LineBuilder(stamp, recorded_by).line
@@ -287,7 +298,7 @@ def _stage(
         if event_type == CORRECTED:  # store changes as the corrected fact stores them
             data = stored_changes(overlay, submitted)
             if data is not submitted:
-                blob = bytes(memoryview(orjson.dumps(data)))
+                blob = codec.data_json(data)
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
             stored = index.line_of(existing)
@@ -320,7 +331,7 @@ def _stage(
 def init_log(log_dir: str | os.PathLike[str]) -> Path:
     """Create the log directory and an empty ``events.jsonl`` (durably) if missing."""
     log_dir = Path(log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
     check_dir(log_dir)
     path = log_file(log_dir)
     if not path.exists():
