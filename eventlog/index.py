@@ -15,6 +15,7 @@ append lock, with ``synchronous=FULL`` so that a committed row survives power lo
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
 import os
 import sqlite3
@@ -28,6 +29,7 @@ import orjson
 
 from eventlog import codec
 from eventlog.catalog import CORRECTED, EVENT_TYPES, FACT_TYPES, merge_correction
+from eventlog.durable import LOCK_FILE
 from eventlog.errors import CheckpointMismatch, CorruptLog
 from eventlog.reader import EMPTY, Position, check_position, scan_lines
 from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply
@@ -133,11 +135,20 @@ _POOL_SIZE = 4
 
 @atexit.register
 def _release_pool() -> None:
+    """At exit, outside any append: restamp only under the append lock, if it is free."""
     for key in list(_POOL):
         path, stamp_path, db = _POOL.pop(key)
-        if key[1] == os.getpid():
-            with suppress(sqlite3.Error, OSError):
+        if key[1] != os.getpid():
+            continue
+        with suppress(sqlite3.Error, OSError):
+            fd = os.open(path.parent / LOCK_FILE, os.O_RDWR | os.O_NOFOLLOW)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 _release(path, stamp_path, db)
+            except BlockingIOError:
+                db.close()  # an append is running: it stamps what it leaves
+            finally:
+                os.close(fd)
 
 
 class Index:
@@ -327,9 +338,12 @@ class Index:
     # -- anchoring to the log --------------------------------------------------
     def position(self) -> Position | None:
         meta = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
-        if meta.get("version") != _VERSION or "seq" not in meta:
-            return None
-        return Position(int(meta["seq"]), int(meta["offset"]), meta["hash"])
+        try:
+            if meta["version"] != _VERSION:
+                return None
+            return Position(int(meta["seq"]), int(meta["offset"]), str(meta["hash"]))
+        except (KeyError, ValueError, TypeError):
+            return None  # missing or damaged: rebuild
 
     def commit(self, overlay: MemoryCatalog, position: Position, lines: dict[int, Line]) -> None:
         """Persist a batch (``lines`` by seq) and the position it brings the index to."""

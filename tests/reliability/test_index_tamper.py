@@ -12,6 +12,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from eventlog.index import INDEX_FILE, STAMP_FILE, _stamp_of
 from eventlog.reader import LogReader
 from eventlog.store import append
 from eventlog.verify import verify
-from reliability.conftest import log_bytes, note, round_, scaled, seed, transfer
+from reliability.conftest import cli, log_bytes, note, round_, scaled, seed, transfer
 
 RETRACT = {"type": "fact.retracted", "id": "ret-2", "data": {"target": "tr-2", "reason": "dup"}}
 
@@ -164,3 +165,11 @@ def test_any_tampering_of_the_index_never_lets_an_append_break_the_log(
         assert log_bytes(log) == before
     report = verify(log)
     assert report.events == len(list(LogReader(log)))
+
+
+def test_an_append_process_leaves_a_stamp_that_matches_its_index(tmp_path: Path) -> None:
+    """After a CLI append exits (its connection checkpointed), the next append trusts the index."""
+    log = _log(tmp_path)
+    result = cli(["--log", str(log), "append", "-"], input=orjson.dumps(note("one", "one")))
+    assert result.returncode == 0, result.stderr
+    assert (log / STAMP_FILE).read_bytes() == _stamp_of(log / INDEX_FILE)
