@@ -43,8 +43,12 @@ CREATE TABLE facts (
     status TEXT NOT NULL,             -- current | retracted | superseded
     seq INTEGER NOT NULL REFERENCES events (seq),  -- where it was reported
     revisions INTEGER NOT NULL,       -- corrections, retractions and supersessions since
+    slug TEXT,                        -- agreements, rounds, documents: the slug it introduces
+    round TEXT,                       -- transfers and notes: the round they now name
     data TEXT NOT NULL                -- its current data (JSON, corrections applied)
 );
+CREATE INDEX facts_by_slug ON facts (slug) WHERE slug IS NOT NULL;
+CREATE INDEX facts_by_round ON facts (round) WHERE round IS NOT NULL;
 
 -- The trails: every version of every fact, with system time (seq made, seq superseded)
 -- and, for rounds and transfers, the fields the figures read as they were in that version.
