@@ -54,16 +54,11 @@ class Context:
         self.log_dir = log_dir
         self.out = out
 
-    def catch_up(self, full: bool = False) -> CaughtUp:
-        """Refuse an output directory inside the log's, then catch the store up."""
-        from projections.errors import OutputUnavailable
+    def catch_up(self) -> CaughtUp:
+        """Catch the store up with the log."""
         from projections.store import catch_up
 
-        log = self.log_dir.resolve()
-        out = self.out.resolve()
-        if out == log or log in out.parents:
-            raise OutputUnavailable(str(self.out), "the output directory is inside the log directory")
-        return catch_up(self.log_dir, self.out, full=full)
+        return catch_up(self.log_dir, self.out)
 
 
 Query = Callable[["sqlite3.Connection", int], dict[str, Any]]
@@ -221,5 +216,5 @@ def rebuild(ctx: Context, out: Path | None, full: bool) -> None:
     if out is not None:
         ctx.out = out
     with reported():
-        summary = run(ctx, full=full)
-    click.echo(summary)
+        result = run(ctx.log_dir, ctx.out, full=full)
+    click.echo(result.summary())

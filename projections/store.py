@@ -206,6 +206,13 @@ class Chain:
             yield record
 
 
+def refuse_inside_log(log_dir: Path, out: Path) -> None:
+    """The store never lives in (or under) the log directory: it would share its lock."""
+    log, target = Path(log_dir).resolve(), Path(out).resolve()
+    if target == log or log in target.parents:
+        raise OutputUnavailable(str(out), "the output directory is inside the log directory")
+
+
 def store_path(out: Path) -> Path:
     """Where the store of an output directory lives."""
     return out / STORE_FILE
@@ -237,6 +244,7 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
 
     path = log_path(log_dir)
     where = store_path(out)
+    refuse_inside_log(log_dir, out)
     conn = open_store(out, fresh=full)
     try:
         head = read_head(conn)
