@@ -89,9 +89,10 @@ def rebuild(log_dir: Path, out: Path, full: bool = False) -> Rebuilt:
     """Catch the store up (from the start with ``full``) and publish ``totals.json``."""
     from projections import queries
     from projections.render import to_json
-    from projections.store import catch_up
+    from projections.store import catch_up, refuse_inside_log
 
     start = time.perf_counter()
+    refuse_inside_log(log_dir, out)
     try:
         with locked(out):
             _sweep(out)
