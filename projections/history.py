@@ -21,11 +21,17 @@ from projections.state import new_state
 
 
 def seq_at(conn: sqlite3.Connection, recorded_at: str) -> int:
-    """The last seq recorded at or before a time (0 if none)."""
-    row = conn.execute(
-        "SELECT max(seq) FROM events WHERE recorded_at <= ?", (recorded_at,)
-    ).fetchone()
-    return int(row[0] or 0)
+    """The last seq recorded at or before a time (0 if none): a binary search on seq,
+    since ``recorded_at`` never decreases along the log."""
+    low, high = 0, int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+    while low < high:
+        middle = (low + high + 1) // 2
+        (at,) = conn.execute("SELECT recorded_at FROM events WHERE seq = ?", (middle,)).fetchone()
+        if at <= recorded_at:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _undone(conn: sqlite3.Connection, seq: int) -> dict[str, list[dict[str, Any]]]:

@@ -51,7 +51,7 @@ def totals(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
             slug
             for (slug,) in conn.execute(
                 "SELECT round FROM flows WHERE kind = ? AND sender = ? AND receiver = ?"
-                " AND discrepant = 1 ORDER BY earliest, latest, round",
+                " AND discrepant = 1 ORDER BY kind, sender, receiver, earliest, latest, round",
                 key,
             )
         ]

@@ -100,11 +100,10 @@ def fact_rows(fid: str, kind: str, status: str, seq: int, data: dict[str, Any]) 
             data.get("label"), _json(data.get("mediators")), seq)
     elif kind == catalog.TRANSFER:
         count, source = data["count"], data["source"]
-        yield "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+        yield "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
             fid, data["round"], data["kind"], data["from"], data["to"], source["party"],
             count["value"], count.get("qualifier", "exact"), seq, source.get("attributed_to", ""),
-            source.get("attribution", "stated"), source.get("document"), source.get("outlet"),
-            source.get("url"), source.get("quote"))
+            source.get("attribution", "stated"), source.get("document"), source.get("outlet"))
     elif kind == catalog.TOTAL:
         yield _total_row(fid, seq, data)
     elif kind == catalog.OFFER:

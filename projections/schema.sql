@@ -25,7 +25,8 @@ CREATE TABLE meta (
     value TEXT
 ) WITHOUT ROWID;
 
--- Every line of the log, in order: the system-time axis (`--known-at TIME` finds its seq here).
+-- Every line of the log, in order: the system-time axis (`--known-at TIME` finds its seq
+-- here by binary search on seq: recorded_at never decreases along the log).
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY,          -- position in the log, 1, 2, 3 ...
     id TEXT NOT NULL UNIQUE,          -- the event's id
@@ -33,7 +34,6 @@ CREATE TABLE events (
     recorded_at TEXT NOT NULL,        -- UTC time of the append
     recorded_by TEXT NOT NULL         -- who appended it
 );
-CREATE INDEX events_recorded_at ON events (recorded_at);
 
 -- Every fact (agreement, round, transfer, total, offer, note, source document): its
 -- status now and its current data.
@@ -74,7 +74,6 @@ CREATE TABLE fact_versions (
     agreement TEXT,                   -- round: its agreement
     PRIMARY KEY (fact_id, version)
 ) WITHOUT ROWID;
-CREATE INDEX fact_versions_seq ON fact_versions (seq);
 
 -- Source documents the archive quotes (source.recorded), current ones only.
 CREATE TABLE documents (
@@ -129,9 +128,7 @@ CREATE TABLE accounts (
     attributed_to TEXT NOT NULL,      -- who the report attributes it to
     attribution TEXT NOT NULL,        -- stated (the report's words) | inferred (ours)
     document TEXT,                    -- slug of the source document, if recorded
-    outlet TEXT,
-    url TEXT,
-    quote TEXT
+    outlet TEXT                       -- (url and quote: in the fact's data, see `facts`)
 );
 CREATE INDEX accounts_by_round ON accounts (round, seq);
 
@@ -154,7 +151,8 @@ CREATE TABLE flows (
     agreement TEXT,                   -- the round's agreement
     PRIMARY KEY (round, kind, sender, receiver)
 ) WITHOUT ROWID;
-CREATE INDEX flows_discrepant ON flows (kind, sender, receiver, discrepant, earliest);
+CREATE INDEX flows_discrepant ON flows (kind, sender, receiver, earliest, latest, round)
+    WHERE discrepant = 1;
 CREATE INDEX flows_by_date ON flows (kind, sender, receiver, earliest);
 
 -- Totals per flow over all current rounds (the sum of the itemized rounds only).
