@@ -98,7 +98,7 @@ def _error_field(exc: ValidationError) -> tuple[str, str]:
     if loc and "." in loc[0] and loc[0].split(".")[0].isalpha():
         loc = loc[1:]  # drop the union tag ("transfer.reported") pydantic puts first
     field = ".".join(loc).replace("from_", "from")
-    message = err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "union_tag_invalid":
         field, message = "type", f"unknown event type {err['input'].get('type')!r}"
     elif err["type"] == "union_tag_not_found":
