@@ -534,10 +534,10 @@ def test_report_rejects_a_bad_choice_as_usage(seeded: Path, cli: Run) -> None:
 def test_report_invalid_value_is_rejected(
     seeded: Path, cli: Run, rejected: Callable[..., None]
 ) -> None:
-    """`report` values the models refuse exit 1 with the field named."""
+    """`report` values the models refuse exit 1 naming the option typed and the value."""
     rejected(
         cli("report", "round", "--round", "r-x", "--occurred-on", "June 2025", *SRC_ARGS),
-        "Error: event 1, field 'data.occurred_on': ",
+        "Error: --occurred-on: not a date: 'June 2025'",
     )
 
 
