@@ -78,7 +78,7 @@ def main(ctx: click.Context, log_dir: str) -> None:
 # -- writing ---------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="Append events from a file or stdin, all or nothing.")
 @click.argument("file", type=click.File("rb"), default="-")
 @expect_option
 @by_option
@@ -87,9 +87,12 @@ def main(ctx: click.Context, log_dir: str) -> None:
               help="Accept a fact identical to a current one (another report of the same).")
 @click.option("--yes", is_flag=True,
               help="Append a batch over 10,000 events or 16 MiB (check it with --dry-run first).")
+@click.option("--document", "documents", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="A document's text: quotes citing it (found by hash) must occur in it.")
 @click.pass_context
 def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None,
-           dry_run: bool, allow_duplicate: bool, yes: bool) -> None:
+           dry_run: bool, allow_duplicate: bool, yes: bool, documents: tuple[str, ...]) -> None:
     """Append events from FILE (or stdin): one JSON object, a JSON array, or JSON lines.
 
     Each event is {"type": ..., "data": {...}} with an optional "id". The batch
@@ -109,11 +112,16 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
         fail(f"a batch of {len(items):,} events ({len(raw):,} bytes) is over "
              f"{LARGE_BATCH_EVENTS:,} events or {LARGE_BATCH_BYTES // 2**20} MiB: "
              "check it with --dry-run, then append it with --yes")
+    from pathlib import Path
+
+    from eventlog.sources import read_document, text_hash
+
+    texts = {text_hash(text): text for text in map(read_document, map(Path, documents))}
     submit(ctx, items, by=by, expect_seq=expect_seq, dry_run=dry_run,
-           allow_duplicate=allow_duplicate)
+           allow_duplicate=allow_duplicate, texts=texts)
 
 
-@main.command()
+@main.command(short_help="Create the log directory and an empty log.")
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the log directory and an empty log, if they do not exist."""
@@ -128,7 +136,7 @@ def init(ctx: click.Context) -> None:
 STATUSES = ("current", "corrected", "retracted", "superseded")
 
 
-@main.command()
+@main.command(short_help="List the log's events: a table, or JSON lines.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, as stored (upcast).")
 @click.option("--from-seq", type=click.IntRange(min=1), default=1, help="Start at this seq.")
 @click.option("--until", type=click.IntRange(min=1), help="Stop after this seq.")
@@ -170,7 +178,7 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, until: int | None,
                    f"{escape(r['id']):<24}  {escape(summary(r))}")
 
 
-@main.command()
+@main.command(short_help="Check every line, the chain and the rules.")
 @click.option("--checkpoint", metavar="SEQ:HASH",
               help="Also prove the log still begins with the prefix `eventlog head` printed.")
 @click.pass_context
@@ -196,7 +204,7 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
     click.echo(f"OK: {report.events} events, chain intact{proof}; head {report.head}")
 
 
-@main.command()
+@main.command(short_help="Print the seq and hash of the last line.")
 @click.pass_context
 def head(ctx: click.Context) -> None:
     """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps."""
@@ -209,7 +217,7 @@ def head(ctx: click.Context) -> None:
     click.echo(orjson.dumps({"seq": tail.position.seq, "hash": tail.position.hash}).decode())
 
 
-@main.command()
+@main.command(short_help="Print the JSON Schema of submitted events.")
 def schema() -> None:
     """Print the JSON Schema (2020-12) of submitted events, generated from the models."""
     import orjson

@@ -2,8 +2,8 @@
 
 A document is cited by the SHA-256 of its UTF-8 text; the text itself need not be
 in the repository. A quote matches a document when it occurs in the text after
-both are normalised: typographic quotes and apostrophes become ASCII (U+201C-201F,
-U+00AB and U+00BB to ``"``, U+2018-201B to ``'``), dashes stay as they are, and every run of whitespace
+both are normalised: typographic quote marks become ASCII (U+201C-201F, U+00AB
+and U+00BB to ``"``, U+2018-201B to ``'``), dashes stay as they are, and every run of whitespace
 (newlines included) becomes one space.
 """
 

@@ -205,8 +205,7 @@ def _append_locked(
 ) -> list[Appended]:
     path = log_file(log_dir)
     tail = read_tail(path) if dry_run else finish_batch(log_dir, fd, read_tail(path))
-    if expect_seq is not None and expect_seq != tail.position.seq:
-        raise SeqConflict(expect_seq, tail.position.seq)
+    stale = expect_seq is not None and expect_seq != tail.position.seq
     index = Index(log_dir)
     try:
         index.sync(path, tail.position)
@@ -217,8 +216,15 @@ def _append_locked(
         stamp = utc_stamp(now)
         if tail.record is not None and tail.record["recorded_at"] > stamp:
             stamp = tail.record["recorded_at"]  # never decreasing along the log
-        results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by,
-                                allow_duplicate)
+        try:
+            results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by,
+                                    allow_duplicate)
+        except InvalidEvent:
+            if stale:
+                raise SeqConflict(expect_seq or 0, tail.position.seq) from None
+            raise
+        if stale and lines:  # a retry of what is already in the log is "exists" regardless
+            raise SeqConflict(expect_seq or 0, tail.position.seq)
         if not lines or dry_run:
             return results
         if tail.torn:

@@ -700,11 +700,15 @@ def test_show_type_and_from_seq_combine(seeded: Path, cli: Run) -> None:
 
 
 def test_show_without_a_log_fails_cleanly(tmp_path: Path) -> None:
-    """`show` where there is no log exits 1 with one Error line and prints nothing else."""
+    """`show` where there is no log exits 1 with one Error line saying where it looked and how
+    to choose or create a log, and prints nothing else."""
     result = CliRunner().invoke(main, ["--log", str(tmp_path / "none"), "show"])
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == f"Error: no event log at {tmp_path / 'none' / 'events.jsonl'}\n"
+    assert result.stderr == (
+        f"Error: no event log at {tmp_path / 'none' / 'events.jsonl'} (looked in "
+        f"{tmp_path / 'none' / 'events.jsonl'}): choose one with --log DIR or EVENTLOG_DIR, "
+        "or create one with 'eventlog init'\n")
 
 
 # -- verify and head --------------------------------------------------------------------------
