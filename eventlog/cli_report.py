@@ -115,11 +115,8 @@ def source_from(kw: dict[str, Any]) -> dict[str, Any] | None:
     return source or None
 
 
-def _fact_command(event_type: str) -> click.Command:
-    """``report <name>`` for a fact type: one option per field of its model."""
-    from eventlog.events import FACT_DATA
-
-    model = FACT_DATA[event_type]
+def _field_options(model: Any) -> tuple[list[Callable[[Any], Any]], dict[str, str], bool]:
+    """One option per field of a fact's model (``source`` aside); field -> option map."""
     option_list: list[Callable[[Any], Any]] = []
     fields: dict[str, str] = {}
     has_source = False
@@ -153,6 +150,14 @@ def _fact_command(event_type: str) -> click.Command:
                                             required=info.is_required(), help=_HELP.get(key)))
             fields[f"data.{key}"] = flag
             fields[key] = flag
+    return option_list, fields, has_source
+
+
+def _fact_command(event_type: str) -> click.Command:
+    """``report <name>`` for a fact type: one option per field of its model."""
+    from eventlog.events import FACT_DATA
+
+    option_list, fields, has_source = _field_options(FACT_DATA[event_type])
     more, source_fields = source_options(required=True) if has_source else ([], {})
     fields.update(source_fields)
     option_list += [*more, click.option("--id", "event_id",

@@ -1,4 +1,4 @@
-"""Issue 12 section 6: the JSON Schema says what append accepts, checked by an independent validator.
+"""Issue 12 section 6: the JSON Schema says what append accepts, by an independent validator.
 
 Every case of the bad-input corpus is validated with the ``jsonschema`` package
 against ``eventlog schema``; the schema must refuse each one append refuses,
