@@ -203,8 +203,7 @@ class Step:
                 f.status,
                 f.seq,
                 f.revisions,
-                f.data.get(catalog.IDENTITY_FIELDS.get(f.type, "")) if f.type != catalog.SOURCE
-                else f.data.get("document"),
+                f.data.get(IDENTITY.get(f.type, "")),
                 f.data.get("round") if f.type in (catalog.TRANSFER, catalog.NOTE) else None,
                 orjson.dumps(f.data).decode(),
             )
@@ -258,6 +257,8 @@ class Step:
                 )
 
 
+IDENTITY = {**catalog.IDENTITY_FIELDS, catalog.SOURCE: "document"}
+"""The slug each fact type introduces (source documents: their ``document``)."""
 _KEYS = ("kind", "sender", "receiver", "party")
 _BUCKET_KEYS = ("kind", "sender", "receiver", "agreement", "earliest", "latest")
 _SUMS = "low, high_closed, open_terms, best, approx_terms, rounds"

@@ -24,15 +24,15 @@ from projections.timeaxes import EVERYTHING, KnownAt
 Handler = Callable[[State, Record], None]
 
 HANDLERS: dict[str, Handler] = {
-    "agreement.recorded": facts.on_agreement,
-    "round.recorded": facts.on_round,
-    "transfer.reported": facts.on_fact,
-    "total.reported": facts.on_fact,
-    "offer.reported": facts.on_fact,
-    "note.recorded": facts.on_fact,
+    catalog.AGREEMENT: facts.on_agreement,
+    catalog.ROUND: facts.on_round,
+    catalog.TRANSFER: facts.on_fact,
+    catalog.TOTAL: facts.on_fact,
+    catalog.OFFER: facts.on_fact,
+    catalog.NOTE: facts.on_fact,
     catalog.SOURCE: facts.on_fact,
-    "fact.corrected": facts.on_corrected,
-    "fact.retracted": facts.on_retracted,
+    catalog.CORRECTED: facts.on_corrected,
+    catalog.RETRACTED: facts.on_retracted,
 }
 
 
