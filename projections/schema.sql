@@ -245,7 +245,7 @@ CREATE TABLE reported_totals (
     gap_low INTEGER GENERATED ALWAYS AS (CASE WHEN sum_open > 0 THEN NULL ELSE low - sum_high_closed END),
     gap_high INTEGER GENERATED ALWAYS AS (CASE WHEN high IS NULL THEN NULL ELSE high - sum_low END),
     gap_exact INTEGER GENERATED ALWAYS AS (
-        approx = 0 AND high = low AND sum_approx = 0 AND sum_open = 0 AND sum_uncertain = 0
+        approx = 0 AND high IS NOT NULL AND high = low AND sum_approx = 0 AND sum_open = 0 AND sum_uncertain = 0
         AND sum_low = sum_high_closed)
 );
 CREATE INDEX reported_totals_by_flow ON reported_totals (kind, receiver, as_of_latest);

@@ -30,7 +30,7 @@ from projections.errors import BrokenLog, OutputUnavailable, StoreMismatch
 from projections.timeaxes import stamp
 
 STORE_FILE = "archive.sqlite"
-FORMAT = "readmodel-1"
+FORMAT = "readmodel-2"
 """The store's format; a store of another format is rebuilt from the log."""
 CHUNK = 20_000
 """Events folded per step of a catch-up (all steps in one transaction)."""
