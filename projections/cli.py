@@ -61,7 +61,7 @@ class Context:
         return catch_up(self.log_dir, self.out)
 
 
-Query = Callable[["sqlite3.Connection", int], dict[str, Any]]
+Query = Callable[["sqlite3.Connection", Any, int], dict[str, Any]]
 Fold = Callable[[Any, str | None], dict[str, Any]]
 
 
@@ -79,15 +79,15 @@ def answer(ctx: Context, known_at: str | None, as_of: str | None, query: Query, 
         conn.execute("BEGIN")
         head = caught.head.seq
         if cut.seq is None and cut.recorded_at is None and date is None:
-            view = query(conn, head)
+            view = query(conn, caught.lines, head)
         else:
             seq = head if cut.seq is None else min(cut.seq, head)
             if cut.recorded_at is not None:
                 seq = seq_at(conn, cut.recorded_at)
-            view = fold(state_at(conn, seq), date)
+            view = fold(state_at(conn, caught.lines, seq), date)
         conn.execute("COMMIT")
     finally:
-        conn.close()
+        caught.close()
     view["head"] = {"seq": head, "hash": caught.head.hash}
     return view
 
@@ -192,10 +192,10 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
             seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
             if cut.recorded_at is not None:
                 seq = seq_at(conn, cut.recorded_at)
-            view = queries.trail(conn, name, seq)
+            view = queries.trail(conn, caught.lines, name, seq)
             conn.execute("COMMIT")
         finally:
-            conn.close()
+            caught.close()
     _emit(view, as_json, trail_text)
 
 

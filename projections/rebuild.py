@@ -100,14 +100,15 @@ def rebuild(log_dir: Path, out: Path, full: bool = False) -> Rebuilt:
             conn = caught.conn
             try:
                 conn.execute("BEGIN")
-                view = queries.totals(conn, caught.head.seq)
+                view = queries.totals(conn, caught.lines, caught.head.seq)
                 conn.execute("COMMIT")
             finally:
-                conn.close()
+                caught.close()
             view["head"] = {"seq": caught.head.seq, "hash": caught.head.hash}
             write_atomically(out / TOTALS, to_json(view) + b"\n")
     except OSError as exc:
         raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
     head = caught.head
-    return Rebuilt(head.seq, head.hash, caught.folded, view, out / TOTALS,
-                   time.perf_counter() - start)
+    return Rebuilt(
+        head.seq, head.hash, caught.folded, view, out / TOTALS, time.perf_counter() - start
+    )

@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventlog import catalog
 from projections.facts import CURRENT, NOTE, TRANSFER, Fact, State
 from projections.intervals import Interval, envelope, figure_of
-from eventlog import catalog
 from projections.timeaxes import certainly_by, date_key, earliest, latest, possibly_by
 
 PARTIES = catalog.SOURCE_PARTIES
@@ -143,7 +143,7 @@ def flow_view(key: FlowKey, reports: list[Report]) -> FlowView:
     _, sender, receiver = key
     latest_of = {party: (fid, value, qualifier) for party, fid, value, qualifier in reports}
     if len(reports) == 1:
-        party, fid, value, qualifier = reports[0]
+        party, _, value, qualifier = reports[0]
         return FlowView(key, latest_of, figure_of(value, qualifier), party, False, reports)
     ordered = {p: latest_of[p] for p in PARTIES if p in latest_of}
     if len(ordered) < len(latest_of):

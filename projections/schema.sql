@@ -29,14 +29,15 @@ CREATE TABLE meta (
 -- here by binary search on seq: recorded_at never decreases along the log).
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY,          -- position in the log, 1, 2, 3 ...
-    id TEXT NOT NULL UNIQUE,          -- the event's id
+    id TEXT NOT NULL,                 -- the event's id (a fact's id is unique in `facts`)
     type TEXT NOT NULL,               -- event type (eventlog/catalog.py)
     recorded_at TEXT NOT NULL,        -- UTC time of the append
     recorded_by TEXT NOT NULL         -- who appended it
 );
 
--- Every fact (agreement, round, transfer, total, offer, note, source document): its
--- status now and its current data.
+-- Every fact (agreement, round, transfer, total, offer, note, source document) and its
+-- status now. Its data is not copied: it is the data of the line that reported it (read
+-- at `offset`, checked against `hash`) with the changes of its versions applied.
 CREATE TABLE facts (
     id TEXT PRIMARY KEY,              -- the fact's id (the event that reported it)
     type TEXT NOT NULL,               -- e.g. transfer.reported
@@ -45,8 +46,9 @@ CREATE TABLE facts (
     revisions INTEGER NOT NULL,       -- corrections, retractions and supersessions since
     slug TEXT,                        -- agreements, rounds, documents: the slug it introduces
     round TEXT,                       -- transfers and notes: the round they now name
-    data TEXT NOT NULL                -- its current data (JSON, corrections applied)
-);
+    offset INTEGER NOT NULL,          -- byte offset of the reporting line in the log
+    hash BLOB NOT NULL                -- SHA-256 of that line (checked on every read)
+) WITHOUT ROWID;
 CREATE INDEX facts_by_slug ON facts (slug) WHERE slug IS NOT NULL;
 CREATE INDEX facts_by_round ON facts (round) WHERE round IS NOT NULL;
 
@@ -72,6 +74,8 @@ CREATE TABLE fact_versions (
     qualifier TEXT,                   -- transfer: exact | at_least | at_most | about
     occurred_on TEXT,                 -- round: its date as recorded
     agreement TEXT,                   -- round: its agreement
+    label TEXT,                       -- round: its label
+    mediators TEXT,                   -- round: its mediators (JSON list)
     PRIMARY KEY (fact_id, version)
 ) WITHOUT ROWID;
 
@@ -129,7 +133,7 @@ CREATE TABLE accounts (
     attribution TEXT NOT NULL,        -- stated (the report's words) | inferred (ours)
     document TEXT,                    -- slug of the source document, if recorded
     outlet TEXT                       -- (url and quote: in the fact's data, see `facts`)
-);
+) WITHOUT ROWID;
 CREATE INDEX accounts_by_round ON accounts (round, seq);
 
 -- Flows of each current round: every account of one (kind, from, to) combined.

@@ -15,6 +15,7 @@ hash as ``prev`` (a full build checks the whole chain this way).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -27,10 +28,11 @@ from typing import Any
 from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash
 from eventlog.reader import existing_log, line_ending_at
 from projections.errors import BrokenLog, OutputUnavailable, StoreMismatch
+from projections.lines import Lines
 from projections.timeaxes import stamp
 
 STORE_FILE = "archive.sqlite"
-FORMAT = "readmodel-2"
+FORMAT = "readmodel-3"
 """The store's format; a store of another format is rebuilt from the log."""
 CHUNK = 20_000
 """Events folded per step of a catch-up (all steps in one transaction)."""
@@ -72,10 +74,7 @@ def _usable(conn: sqlite3.Connection) -> bool:
 
 def _remove(path: Path) -> None:
     for name in (path.name, path.name + "-wal", path.name + "-shm"):
-        try:
-            (path.parent / name).unlink()
-        except FileNotFoundError:
-            pass
+        (path.parent / name).unlink(missing_ok=True)
 
 
 def open_store(out: Path, fresh: bool = False) -> sqlite3.Connection:
@@ -167,6 +166,10 @@ def new_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
                 yield line, offset
 
 
+Item = tuple[Record, int, bytes]
+"""A new record, the byte offset of its line, and the line's SHA-256."""
+
+
 class Chain:
     """Checks that each line continues the chain from a head; yields the decoded records."""
 
@@ -174,11 +177,10 @@ class Chain:
         self.path = path
         self.head = head
 
-    def records(self) -> Iterator[Record]:
+    def records(self) -> Iterator[Item]:
         """The records after the head, each checked; a damaged final line is a torn tail."""
         head = self.head
         seq, prev, identity = head.seq, head.hash, head.identity
-        last_at = head.recorded_at
         pending_error: BrokenLog | None = None
         for line, end in new_lines(self.path, head.offset):
             if pending_error is not None:
@@ -198,12 +200,12 @@ class Chain:
                 raise BrokenLog(
                     seq + 1, record["seq"], "prev does not match the hash of the line before"
                 )
-            seq, prev = record["seq"], line_hash(line)
+            digest = hashlib.sha256(line).digest()
+            seq, prev = record["seq"], digest.hex()
             if identity is None:
                 identity = prev
-            last_at = record["recorded_at"]
-            self.head = Head(identity, seq, end, prev, last_at)
-            yield record
+            self.head = Head(identity, seq, end, prev, record["recorded_at"])
+            yield record, end - len(line) - 1, digest
 
 
 def refuse_inside_log(log_dir: Path, out: Path) -> None:
@@ -230,11 +232,17 @@ def meta(conn: sqlite3.Connection) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class CaughtUp:
-    """The result of a catch-up: the store (open), its head, how many events were folded."""
+    """A caught-up store (open), its head, how many events were folded, and the log's lines."""
 
     conn: sqlite3.Connection
     head: Head
     folded: int
+    lines: Lines
+
+    def close(self) -> None:
+        """Close the store and the log."""
+        self.conn.close()
+        self.lines.close()
 
 
 def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
@@ -243,6 +251,7 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
     from projections.apply import Step
 
     path = log_path(log_dir)
+    lines = Lines(path)
     where = store_path(out)
     refuse_inside_log(log_dir, out)
     conn = open_store(out, fresh=full)
@@ -250,7 +259,7 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
         head = read_head(conn)
         check_head(path, head, where)
         if os.stat(path).st_size == head.offset:
-            return CaughtUp(conn, head, 0)
+            return CaughtUp(conn, head, 0, lines)
         conn.execute("BEGIN IMMEDIATE")
         try:
             head = read_head(conn)
@@ -260,10 +269,10 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
             for record in chain.records():
                 batch.append(record)
                 if len(batch) >= CHUNK:
-                    Step(conn).run(batch)
+                    Step(conn, lines).run(batch)
                     folded, batch = folded + len(batch), []
             if batch:
-                Step(conn).run(batch)
+                Step(conn, lines).run(batch)
                 folded += len(batch)
             if chain.head != head:
                 write_head(conn, chain.head)
@@ -271,10 +280,12 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return CaughtUp(conn, chain.head, folded)
+        return CaughtUp(conn, chain.head, folded, lines)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        lines.close()
         raise OutputUnavailable(str(where), str(exc)) from None
     except BaseException:
         conn.close()
+        lines.close()
         raise

@@ -101,7 +101,7 @@ def parse_date(text: str) -> str:
     for point in match.groups():
         if point is None:
             continue
-        year, month, day = (point.split("-") + ["01", "01"])[:3]
+        year, month, day = [*point.split("-"), "01", "01"][:3]
         try:
             date(int(year), int(month), int(day))
         except ValueError:

@@ -28,13 +28,20 @@ def measure(log: Path, out: Path, runs: int) -> dict[str, Measure]:
     m["baseline"] = sorted(baselines, key=lambda r: r.seconds)[1]
     shutil.rmtree(out, ignore_errors=True)
     m["full"] = run_cli([*cli, "rebuild", "--full"])
-    m["store"] = Measure(0, 0, {"bytes": (out / "archive.sqlite").stat().st_size,
-                                "log": (log / "events.jsonl").stat().st_size})
+    m["store"] = Measure(
+        0,
+        0,
+        {
+            "bytes": (out / "archive.sqlite").stat().st_size,
+            "log": (log / "events.jsonl").stat().st_size,
+        },
+    )
     for count in (1, 1000):
         samples = []
         for n in range(runs):
-            run_step("append_new", log=str(log), events=count, seed=count + n,
-                     prefix=f"rm{count}x{n}")
+            run_step(
+                "append_new", log=str(log), events=count, seed=count + n, prefix=f"rm{count}x{n}"
+            )
             samples.append(run_cli([*cli, "rebuild"]))
         m[f"rebuild_{count}"] = _median(samples)
     m["totals"] = run_cli([*cli, "totals", "--json"], runs=runs)
@@ -61,8 +68,15 @@ def report(small: dict[str, Measure], large: dict[str, Measure], sizes: tuple[st
 
     def ratio(name: str, key: str, limit: float) -> None:
         value = large[key].seconds / small[key].seconds
-        rows.append((name, f"{t(small[key])} / {t(large[key])}", f"{value:.2f}x",
-                     f"<= {limit}x", "met" if value <= limit else "MISSED"))
+        rows.append(
+            (
+                name,
+                f"{t(small[key])} / {t(large[key])}",
+                f"{value:.2f}x",
+                f"<= {limit}x",
+                "met" if value <= limit else "MISSED",
+            )
+        )
 
     ratio("rebuild after 1 new event (large / small)", "rebuild_1", 1.5)
     ratio("rebuild after 1,000 new events (large / small)", "rebuild_1000", 1.5)
@@ -71,27 +85,74 @@ def report(small: dict[str, Measure], large: dict[str, Measure], sizes: tuple[st
     full = large["full"].seconds
     for key, name in (("known_at", "--known-at N/2"), ("as_of", "--as-of 2023-06")):
         share = large[key].seconds / full
-        rows.append((f"totals {name} at the large size / full build", f"{t(large[key])}",
-                     f"{share:.0%}", "<= 20%", "met" if share <= 0.2 else "MISSED"))
+        rows.append(
+            (
+                f"totals {name} at the large size / full build",
+                f"{t(large[key])}",
+                f"{share:.0%}",
+                "<= 20%",
+                "met" if share <= 0.2 else "MISSED",
+            )
+        )
     base = large["baseline"].seconds
-    rows.append(("full build / baseline (large)", f"{t(large['full'])} / {t(large['baseline'])}",
-                 f"{full / base:.1f}x", "<= 3x", "met" if full <= 3 * base else "MISSED"))
+    rows.append(
+        (
+            "full build / baseline (large)",
+            f"{t(large['full'])} / {t(large['baseline'])}",
+            f"{full / base:.1f}x",
+            "<= 3x",
+            "met" if full <= 3 * base else "MISSED",
+        )
+    )
     rss_up = max(large["rebuild_1"].rss, large["rebuild_1000"].rss)
-    rows.append(("peak RSS of a catch-up (large)", f"{rss_up / MB:.0f} MB", "", "<= 100 MB",
-                 "met" if rss_up <= 100 * MB else "MISSED"))
-    rows.append(("peak RSS of a full build (large)", f"{large['full'].rss / MB:.0f} MB", "",
-                 "<= 512 MB", "met" if large["full"].rss <= 512 * MB else "MISSED"))
+    rows.append(
+        (
+            "peak RSS of a catch-up (large)",
+            f"{rss_up / MB:.0f} MB",
+            "",
+            "<= 100 MB",
+            "met" if rss_up <= 100 * MB else "MISSED",
+        )
+    )
+    rows.append(
+        (
+            "peak RSS of a full build (large)",
+            f"{large['full'].rss / MB:.0f} MB",
+            "",
+            "<= 512 MB",
+            "met" if large["full"].rss <= 512 * MB else "MISSED",
+        )
+    )
     store, log = large["store"].extra["bytes"], large["store"].extra["log"]
-    rows.append(("store size / log size (large)", f"{store / MB:.0f} MB / {log / MB:.0f} MB",
-                 f"{store / log:.2f}x", "<= 1x", "met" if store <= log else "MISSED"))
-    lines = [f"| target ({sizes[0]} = small, {sizes[1]} = large) | figures | ratio | limit | |",
-             "|---|---|---|---|---|"]
+    rows.append(
+        (
+            "store size / log size (large)",
+            f"{store / MB:.0f} MB / {log / MB:.0f} MB",
+            f"{store / log:.2f}x",
+            "<= 1x",
+            "met" if store <= log else "MISSED",
+        )
+    )
+    lines = [
+        f"| target ({sizes[0]} = small, {sizes[1]} = large) | figures | ratio | limit | |",
+        "|---|---|---|---|---|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", "| step | small | large |", "|---|---|---|"]
-    for key in ("baseline", "full", "rebuild_1", "rebuild_1000", "totals", "trail", "known_at",
-                "as_of"):
-        lines.append(f"| {key} | {t(small[key])}, {small[key].rss / MB:.0f} MB"
-                     f" | {t(large[key])}, {large[key].rss / MB:.0f} MB |")
+    for key in (
+        "baseline",
+        "full",
+        "rebuild_1",
+        "rebuild_1000",
+        "totals",
+        "trail",
+        "known_at",
+        "as_of",
+    ):
+        lines.append(
+            f"| {key} | {t(small[key])}, {small[key].rss / MB:.0f} MB"
+            f" | {t(large[key])}, {large[key].rss / MB:.0f} MB |"
+        )
     return "\n".join(lines)
 
 

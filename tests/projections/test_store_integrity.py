@@ -11,8 +11,14 @@ from test_store import dump
 
 from projections.cli import main
 
-COMMANDS = [["totals"], ["rounds"], ["trail", "e6"], ["rebuild"], ["totals", "--known-at", "3"],
-            ["rounds", "--as-of", "2025"]]
+COMMANDS = [
+    ["totals"],
+    ["rounds"],
+    ["trail", "e6"],
+    ["rebuild"],
+    ["totals", "--known-at", "3"],
+    ["rounds", "--as-of", "2025"],
+]
 
 
 def run(log_dir: Path, out: Path, *args: str) -> Result:
@@ -66,7 +72,7 @@ def test_tampered_new_line_is_refused_by_every_command(
 @pytest.mark.parametrize("args", COMMANDS)
 def test_edited_head_line_is_refused_by_every_command(tmp_path: Path, args: list[str]) -> None:
     """An edit of the line the store's position names: refused, store unchanged."""
-    log, out, story = built(tmp_path, 10)
+    log, out, _ = built(tmp_path, 10)
     tamper(log, 10)
     before = dump(out)
     assert "line 10 (seq 10)" in one_error(run(log, out, *args))
@@ -121,9 +127,13 @@ def test_a_torn_final_line_is_not_folded(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["totals", "--known-at", "²"], ["totals", "--known-at", "0001-01-01T00:00:00+01:00"],
-     ["rounds", "--as-of", "２０２５"], ["trail", "e6", "--known-at", "٣"],
-     ["totals", "--as-of", "2025-12/2025-06"]],
+    [
+        ["totals", "--known-at", "²"],
+        ["totals", "--known-at", "0001-01-01T00:00:00+01:00"],
+        ["rounds", "--as-of", "\uff12\uff10\uff12\uff15"],
+        ["trail", "e6", "--known-at", "٣"],
+        ["totals", "--as-of", "2025-12/2025-06"],
+    ],
 )
 def test_bad_time_arguments_are_one_error_line(tmp_path: Path, args: list[str]) -> None:
     """Non-ASCII digits, a moment before year 1 in UTC, a reversed interval: exit 2, one line."""

@@ -65,18 +65,21 @@ def test_concurrent_appenders_lose_and_duplicate_nothing(tmp_path: Path) -> None
 def _published(out: Path) -> tuple[int, dict[str, Any]]:
     """Read the published totals.json and the store's answers, as a reader would."""
     from projections import queries
+    from projections.lines import Lines
     from projections.store import open_store, read_head
 
     totals = orjson.loads((out / "totals.json").read_bytes())
     conn = open_store(out)
+    lines = Lines(out.parent / "log" / "events.jsonl")
     try:
         conn.execute("BEGIN")
         seq = read_head(conn).seq
         views = {"published": totals, "head": read_head(conn),
-                 "rounds": queries.rounds(conn, seq)}
+                 "rounds": queries.rounds(conn, lines, seq)}
         conn.execute("COMMIT")
     finally:
         conn.close()
+        lines.close()
     return totals["head"]["seq"], views
 
 

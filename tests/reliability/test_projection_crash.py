@@ -27,19 +27,22 @@ from tests.benchmarks.generate import Generator
 KILLS = 6
 
 
-def _answers(out: Path) -> tuple[int, Any]:
+def _answers(log: Path, out: Path) -> tuple[int, Any]:
     """The store's head seq and its totals and rounds, read without catching up."""
     from projections import queries
+    from projections.lines import Lines
     from projections.store import open_store, read_head
 
     conn = open_store(out)
+    lines = Lines(log / "events.jsonl")
     try:
         conn.execute("BEGIN")
         seq = read_head(conn).seq
-        view = [queries.totals(conn, seq), queries.rounds(conn, seq)]
+        view = [queries.totals(conn, lines, seq), queries.rounds(conn, lines, seq)]
         conn.execute("COMMIT")
     finally:
         conn.close()
+        lines.close()
     return seq, orjson.loads(orjson.dumps(view))
 
 
@@ -65,17 +68,18 @@ def test_killed_catch_up_leaves_the_last_committed_state(tmp_path: Path) -> None
     for _ in range(scaled(KILLS)):
         append(log, gen.take(3000), by="bench")
         child = subprocess.Popen(
-            [sys.executable, "-m", "projections", "--log", str(log), "--out", str(out),
-             "rebuild"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "projections", "--log", str(log), "--out", str(out), "rebuild"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.1, 1.5))
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
         records = [decode(line) for line in log_bytes(log).split(b"\n")[:-1]]
         if (out / "archive.sqlite").exists():
-            seq, answers = _answers(out)
+            seq, answers = _answers(log, out)
             assert answers == _folded(records[:seq])
             heads.append(seq)
-        catch_up(log, out).conn.close()
-        assert _answers(out) == (len(records), _folded(records))
+        catch_up(log, out).close()
+        assert _answers(log, out) == (len(records), _folded(records))
     assert heads == sorted(heads)
