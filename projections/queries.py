@@ -2,8 +2,9 @@
 
 The current figures (no ``--known-at`` cut, no ``--as-of`` date) are read from
 the maintained tables, so their cost does not grow with the log; the JSON is
-the contract of the pure fold (``projections.totals``, ``projections.rounds``,
-``projections.trails``), and the tests hold the two equal.
+the contract of the pure fold (``projections.totals``, ``projections.rounds``;
+trails: the replay in ``tests/projections/trail_oracle.py``), and the tests
+hold them equal.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventlog import catalog
-from projections.facts import CURRENT, NOTE, TRANSFER, Fact, State
+from projections.facts import CURRENT, NOTE, TRANSFER, State
 from projections.intervals import Interval, envelope, figure_of
 from projections.timeaxes import certainly_by, date_key, earliest, latest, possibly_by
 
@@ -162,11 +162,6 @@ def flow_view(key: FlowKey, reports: list[Report]) -> FlowView:
     return FlowView(key, ordered, figure, best_party, len(counts) > 1, reports)
 
 
-def round_key(fact: Fact) -> tuple[tuple[str, str], str]:
-    """Where a round fact sorts: by ``occurred_on`` (see ``date_key``), then its slug."""
-    return (date_key(fact[5]), fact[4])
-
-
 def derive(state: State, slug: str) -> RoundView | None:
     """One round's view, or None if it is not current (or not recorded)."""
     facts = state["facts"]
@@ -211,7 +206,7 @@ def ordered_rounds(state: State, as_of: str | None = None) -> list[str]:
         if fact[1] == CURRENT and possibly_by(fact[5], as_of):
             found.append(slug)
     rounds = state["rounds"]
-    # one flat string per round sorts as round_key does (the dates are fixed width)
+    # one flat string per round: earliest, latest, slug (the dates are fixed width)
     found.sort(key=lambda slug: "".join((*date_key(facts[rounds[slug]][5]), slug)))
     return found
 

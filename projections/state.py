@@ -6,7 +6,7 @@ records themselves, so folding is O(1) per event and the state stays small. It
 is the specification of the read model (``projections.store``), and the
 known-at / as-of queries derive their figures from it. Figures (rounds, totals,
 trails of revised facts) are derived from the state by ``projections.rounds``,
-``projections.totals`` and ``projections.trails`` when they are asked for.
+and ``projections.totals`` when they are asked for.
 
 Event types this version does not know are counted and otherwise ignored, so
 an older reader can still replay a newer log.

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from projection_logs import Log
 from random_logs import AS_OF, logs
+from trail_oracle import trail_in
 
 from projections import queries
 from projections.history import state_at
@@ -19,7 +20,6 @@ from projections.rounds import rounds_view
 from projections.state import fold
 from projections.store import catch_up
 from projections.totals import totals_view
-from projections.trails import trail_in
 
 
 def plain(view: dict[str, Any]) -> Any:

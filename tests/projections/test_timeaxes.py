@@ -15,7 +15,6 @@ from projections.timeaxes import (
     parse_date,
     parse_known_at,
     possibly_by,
-    possibly_since,
 )
 
 
@@ -40,12 +39,6 @@ def test_a_day_counts_as_of_its_month() -> None:
 def test_no_as_of_admits_everything() -> None:
     """Without --as-of every date counts."""
     assert occurred_by("2099", None)
-
-
-def test_since_admits_periods_overlapping_the_start() -> None:
-    """A round dated 2025-06 may have occurred since 2025-06-16."""
-    assert possibly_since("2025-06", "2025-06-16")
-    assert not possibly_since("2025-05-31", "2025-06")
 
 
 def test_dates_sort_by_earliest_then_latest_day() -> None:
