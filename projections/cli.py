@@ -28,7 +28,10 @@ DEFAULT_OUT = "build/projections"
 
 @contextmanager
 def reported() -> Iterator[None]:
-    """The one error boundary: library errors and OSError become one ``Error:`` line."""
+    """The one error boundary: library errors, OSError and a damaged store become one
+    ``Error:`` line with the exit code the error carries."""
+    import sqlite3
+
     from eventlog.errors import EventLogError
     from projections.errors import ProjectionError
 
@@ -38,6 +41,11 @@ def reported() -> Iterator[None]:
         _fail(str(exc), exc.exit_code)
     except OSError as exc:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
+    except sqlite3.Error as exc:
+        _fail(
+            f"the store cannot be used ({type(exc).__name__}); rerun `projections rebuild --full`",
+            1,
+        )
 
 
 def _fail(message: str, code: int) -> None:
@@ -69,23 +77,25 @@ def answer(ctx: Context, known_at: str | None, as_of: str | None, query: Query, 
     """Catch up, then answer from the store: the maintained tables for the current
     figures, the fact versions for a ``--known-at`` cut or an ``--as-of`` date."""
     from projections.history import seq_at, state_at
+    from projections.store import guarded
     from projections.timeaxes import parse_date, parse_known_at
 
     cut = parse_known_at(known_at)
     date = None if as_of is None else parse_date(as_of)
     caught = ctx.catch_up()
     conn = caught.conn
+    head = caught.head.seq
     try:
-        conn.execute("BEGIN")
-        head = caught.head.seq
-        if cut.seq is None and cut.recorded_at is None and date is None:
-            view = query(conn, caught.lines, head)
-        else:
-            seq = head if cut.seq is None else min(cut.seq, head)
-            if cut.recorded_at is not None:
-                seq = seq_at(conn, cut.recorded_at)
-            view = fold(state_at(conn, caught.lines, seq), date)
-        conn.execute("COMMIT")
+        with guarded(ctx.out):
+            conn.execute("BEGIN")
+            if cut.seq is None and cut.recorded_at is None and date is None:
+                view = query(conn, caught.lines, head)
+            else:
+                seq = head if cut.seq is None else min(cut.seq, head)
+                if cut.recorded_at is not None:
+                    seq = seq_at(conn, cut.recorded_at)
+                view = fold(state_at(conn, caught.lines, seq), date)
+            conn.execute("COMMIT")
     finally:
         caught.close()
     view["head"] = {"seq": head, "hash": caught.head.hash}
@@ -181,6 +191,7 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
     from projections import queries
     from projections.history import seq_at
     from projections.render import trail_text
+    from projections.store import guarded
     from projections.timeaxes import parse_known_at
 
     with reported():
@@ -188,12 +199,13 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
         caught = ctx.catch_up()
         conn = caught.conn
         try:
-            conn.execute("BEGIN")
-            seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
-            if cut.recorded_at is not None:
-                seq = seq_at(conn, cut.recorded_at)
-            view = queries.trail(conn, caught.lines, name, seq)
-            conn.execute("COMMIT")
+            with guarded(ctx.out):
+                conn.execute("BEGIN")
+                seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
+                if cut.recorded_at is not None:
+                    seq = seq_at(conn, cut.recorded_at)
+                view = queries.trail(conn, caught.lines, name, seq)
+                conn.execute("COMMIT")
         finally:
             caught.close()
     _emit(view, as_json, trail_text)

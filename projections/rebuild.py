@@ -89,7 +89,7 @@ def rebuild(log_dir: Path, out: Path, full: bool = False) -> Rebuilt:
     """Catch the store up (from the start with ``full``) and publish ``totals.json``."""
     from projections import queries
     from projections.render import to_json
-    from projections.store import catch_up, refuse_inside_log
+    from projections.store import catch_up, guarded, refuse_inside_log
 
     start = time.perf_counter()
     refuse_inside_log(log_dir, out)
@@ -99,9 +99,10 @@ def rebuild(log_dir: Path, out: Path, full: bool = False) -> Rebuilt:
             caught = catch_up(log_dir, out, full=full)
             conn = caught.conn
             try:
-                conn.execute("BEGIN")
-                view = queries.totals(conn, caught.lines, caught.head.seq)
-                conn.execute("COMMIT")
+                with guarded(out):
+                    conn.execute("BEGIN")
+                    view = queries.totals(conn, caught.lines, caught.head.seq)
+                    conn.execute("COMMIT")
             finally:
                 caught.close()
             view["head"] = {"seq": caught.head.seq, "hash": caught.head.hash}

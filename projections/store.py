@@ -19,6 +19,7 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -67,7 +68,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _usable(conn: sqlite3.Connection) -> bool:
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, ValueError):
         return False
     return row is not None and row[0] == FORMAT
 
@@ -85,19 +86,43 @@ def open_store(out: Path, fresh: bool = False) -> sqlite3.Connection:
         out.mkdir(parents=True, exist_ok=True)
         if fresh:
             _remove(path)
-        conn = _connect(path)
-        if not _usable(conn):
-            conn.close()
-            _remove(path)
+        try:
             conn = _connect(path)
-            conn.executescript(
-                f"BEGIN IMMEDIATE;{schema()}INSERT INTO meta VALUES ('format', '{FORMAT}');COMMIT;"
-            )
+            if _usable(conn):
+                return conn
+            conn.close()
+        except DAMAGE:
+            pass
+        _remove(path)
+        conn = _connect(path)
+        conn.executescript(
+            f"BEGIN IMMEDIATE;{schema()}INSERT INTO meta VALUES ('format', '{FORMAT}');COMMIT;"
+        )
         return conn
-    except sqlite3.DatabaseError as exc:
-        raise OutputUnavailable(str(path), str(exc)) from None
+    except DAMAGE as exc:
+        raise OutputUnavailable(
+            str(path), f"cannot create the store ({type(exc).__name__})"
+        ) from None
     except OSError as exc:
         raise OutputUnavailable(str(path), exc.strerror or str(exc)) from None
+
+
+DAMAGE = (sqlite3.Error, ValueError, KeyError, TypeError, IndexError)
+"""What reading a damaged store can raise (SQLite errors, undecodable text or JSON, rows
+that do not have the shape the schema promises)."""
+
+
+@contextmanager
+def guarded(out: Path) -> Iterator[None]:
+    """Turn damage found while reading the store into one ``OutputUnavailable``."""
+    try:
+        yield
+    except DAMAGE as exc:
+        raise OutputUnavailable(
+            str(store_path(out)),
+            f"the store is damaged ({type(exc).__name__}); delete it or rerun "
+            "`projections rebuild --full`",
+        ) from None
 
 
 def read_head(conn: sqlite3.Connection) -> Head:
@@ -281,10 +306,14 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
             conn.execute("ROLLBACK")
             raise
         return CaughtUp(conn, chain.head, folded, lines)
-    except sqlite3.DatabaseError as exc:
+    except DAMAGE as exc:
         conn.close()
         lines.close()
-        raise OutputUnavailable(str(where), str(exc)) from None
+        raise OutputUnavailable(
+            str(where),
+            f"the store is damaged ({type(exc).__name__}); delete it or rerun "
+            "`projections rebuild --full`",
+        ) from None
     except BaseException:
         conn.close()
         lines.close()

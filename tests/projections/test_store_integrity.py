@@ -170,3 +170,27 @@ def test_table_cells_escape_control_and_bidi_characters(tmp_path: Path) -> None:
     assert "\x1b" not in text and "\u202e" not in text
     exact = run(tmp_path / "log", tmp_path / "out", "trail", "e6", "--json").stdout
     assert "bad\\nrow\\u001b[31m\u202e" in exact
+
+
+def test_a_damaged_store_is_rebuilt_or_refused_in_one_line(tmp_path: Path) -> None:
+    """Bytes of the store file overwritten at many places: each command is rebuilt from the log
+    (exit 0) or refused with one Error line (exit 1), never a traceback."""
+    import random
+
+    log, out, _ = built(tmp_path, 20)
+    pristine = (out / "archive.sqlite").read_bytes()
+    rng = random.Random(5)
+    for _ in range(40):
+        damaged = bytearray(pristine)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        (out / "archive.sqlite").write_bytes(bytes(damaged))
+        for name in ("archive.sqlite-wal", "archive.sqlite-shm"):
+            (out / name).unlink(missing_ok=True)
+        result = run(log, out, "totals", "--json")
+        assert result.exit_code in (0, 1), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+            result.exception
+        )
+        if result.exit_code == 1:
+            one_error(result)
