@@ -26,6 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash
 from eventlog.reader import existing_log, line_ending_at
 from projections.errors import BrokenLog, OutputUnavailable, StoreMismatch
@@ -191,6 +193,14 @@ def new_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
                 yield line, offset
 
 
+def _parses(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
 Item = tuple[Record, int, bytes]
 """A new record, the byte offset of its line, and the line's SHA-256."""
 
@@ -216,7 +226,9 @@ class Chain:
             except ValueError:
                 good = False
             if not good:
-                # only a last line may be a torn tail; anything after it makes it damage
+                if _parses(line):
+                    raise BrokenLog(seq + 1, None, "a line this version cannot read as a record")
+                # a last line that is not JSON at all is a torn tail; a line after it: damage
                 pending_error = BrokenLog(seq + 1, None, "not a valid record")
                 continue
             if record["seq"] != seq + 1:

@@ -194,3 +194,13 @@ def test_a_damaged_store_is_rebuilt_or_refused_in_one_line(tmp_path: Path) -> No
         )
         if result.exit_code == 1:
             one_error(result)
+
+
+def test_a_final_line_of_an_unknown_version_is_refused(tmp_path: Path) -> None:
+    """A complete last line that is JSON but not a record this version reads (``"v":3``) is
+    not a torn tail: it is refused naming the line, never skipped."""
+    story = istanbul()
+    story.write(tmp_path / "log")
+    path = tmp_path / "log" / "events.jsonl"
+    path.write_bytes(path.read_bytes() + b'{"seq":21,"v":3,"prev":"x"}\n')
+    assert "line 21" in one_error(run(tmp_path / "log", tmp_path / "out", "totals"))
