@@ -14,6 +14,8 @@
 
 -- What the store reflects: key/value rows.
 --   format          the store's format version (a store of another version is rebuilt)
+--   log_path        where the log was when the store last caught up (its lines are read
+--                   back from there, each checked against the hash the store kept)
 --   log_identity    SHA-256 of the log's line 1: the store belongs to that log only
 --   head_seq        seq of the last line folded (0: none)
 --   head_offset     byte offset just past that line

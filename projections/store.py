@@ -139,9 +139,10 @@ def read_head(conn: sqlite3.Connection) -> Head:
     )
 
 
-def write_head(conn: sqlite3.Connection, head: Head) -> None:
+def write_head(conn: sqlite3.Connection, head: Head, path: Path) -> None:
     """Record the new position (inside the catch-up's transaction)."""
     rows = [
+        ("log_path", str(path.resolve())),
         ("log_identity", head.identity),
         ("head_seq", str(head.seq)),
         ("head_offset", str(head.offset)),
@@ -312,7 +313,7 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
                 Step(conn, lines).run(batch)
                 folded += len(batch)
             if chain.head != head:
-                write_head(conn, chain.head)
+                write_head(conn, chain.head, path)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
