@@ -103,7 +103,9 @@ def offers(conn: sqlite3.Connection, lines: Lines) -> list[dict[str, Any]]:
     for _, _, data in found:
         key = (data["kind"], data["from"], data["to"])
         (day,) = conn.execute(
-            "SELECT max(earliest) FROM flows WHERE kind = ? AND sender = ? AND receiver = ?", key
+            "SELECT max(earliest) FROM flow_sums_by_date"
+            " WHERE kind = ? AND sender = ? AND receiver = ?",
+            key,
         ).fetchone()
         if day is not None:
             last_days[key] = day

@@ -132,7 +132,7 @@ CREATE TABLE accounts (
     qualifier TEXT NOT NULL,          -- exact | at_least | at_most | about
     seq INTEGER NOT NULL,             -- where it was reported (accounts order by it)
     attributed_to TEXT NOT NULL,      -- who the report attributes it to
-    attribution TEXT NOT NULL,        -- stated (the report's words) | inferred (ours)
+    attribution TEXT,                 -- inferred (the maintainers' inference); NULL: stated
     document TEXT,                    -- slug of the source document, if recorded
     outlet TEXT                       -- (url and quote: in the fact's data, see `facts`)
 ) WITHOUT ROWID;
@@ -159,7 +159,6 @@ CREATE TABLE flows (
 ) WITHOUT ROWID;
 CREATE INDEX flows_discrepant ON flows (kind, sender, receiver, earliest, latest, round)
     WHERE discrepant = 1;
-CREATE INDEX flows_by_date ON flows (kind, sender, receiver, earliest);
 
 -- Totals per flow over all current rounds (the sum of the itemized rounds only).
 CREATE TABLE flow_totals (
@@ -234,7 +233,7 @@ CREATE TABLE reported_totals (
     approx INTEGER NOT NULL,
     attributed_to TEXT NOT NULL,
     party TEXT NOT NULL,
-    attribution TEXT NOT NULL,
+    attribution TEXT,                 -- inferred, or NULL: stated by the report
     document TEXT,
     seq INTEGER NOT NULL,
     sum_low INTEGER NOT NULL,         -- rounds certainly in scope and done by as_of
@@ -271,7 +270,7 @@ CREATE TABLE offers (
     agreement TEXT,
     attributed_to TEXT NOT NULL,
     party TEXT NOT NULL,
-    attribution TEXT NOT NULL,
+    attribution TEXT,                 -- inferred, or NULL: stated by the report
     seq INTEGER NOT NULL
 );
 CREATE INDEX offers_by_flow ON offers (kind, sender, receiver, as_of_earliest, as_of_latest, seq);
@@ -285,7 +284,7 @@ CREATE TABLE notes (
     kind TEXT,
     attributed_to TEXT NOT NULL,
     party TEXT NOT NULL,
-    attribution TEXT NOT NULL,
+    attribution TEXT,                 -- inferred, or NULL: stated by the report
     document TEXT,
     seq INTEGER NOT NULL
 );
