@@ -82,6 +82,38 @@ def _remove(path: Path) -> None:
         (path.parent / name).unlink(missing_ok=True)
 
 
+def statements(script: str) -> list[str]:
+    """The SQL statements of a script, one by one (to run them inside one transaction)."""
+    found, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            found.append(buffer.strip())
+            buffer = ""
+    return found
+
+
+def _create(conn: sqlite3.Connection) -> bool:
+    """Create the tables under the write lock, unless another process just did; False if
+    the file holds a store of another format."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _usable(conn):
+            conn.execute("COMMIT")
+            return True
+        if conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
+            conn.execute("ROLLBACK")
+            return False
+        for statement in statements(schema()):
+            conn.execute(statement)
+        conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
+        conn.execute("COMMIT")
+        return True
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def open_store(out: Path, fresh: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the store in ``out``; one that is unreadable, of another
     format, or ``fresh`` is deleted and created empty (it is derived: the log rebuilds it)."""
@@ -92,16 +124,14 @@ def open_store(out: Path, fresh: bool = False) -> sqlite3.Connection:
             _remove(path)
         try:
             conn = _connect(path)
-            if _usable(conn):
+            if _usable(conn) or _create(conn):
                 return conn
             conn.close()
         except DAMAGE:
             pass
         _remove(path)
         conn = _connect(path)
-        conn.executescript(
-            f"BEGIN IMMEDIATE;{schema()}INSERT INTO meta VALUES ('format', '{FORMAT}');COMMIT;"
-        )
+        _create(conn)
         return conn
     except DAMAGE as exc:
         raise OutputUnavailable(
