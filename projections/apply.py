@@ -206,8 +206,8 @@ class Step:
         conn.executemany(
             "INSERT INTO fact_versions (fact_id, version, seq, action, status, changes, reason,"
             " source, superseded_by, round, kind, sender, receiver, party, value, qualifier,"
-            " occurred_on, agreement, label, mediators)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " occurred_on, agreement, label, mediators, attribution)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.versions,
         )
         conn.executemany(

@@ -224,3 +224,17 @@ def test_concurrent_first_queries_share_one_store(tmp_path: Path) -> None:
         assert child.returncode == 0, err.decode()
         answers.add(out)
     assert len(answers) == 1
+
+
+def test_inferred_attributions_are_marked_in_tables(tmp_path: Path) -> None:
+    """An account or a total attributed by the maintainers' inference reads "(inferred)"."""
+    story = Log()
+    story.round("r1", "2025-06")
+    story.transfer("r1", 24, "UA", attribution="inferred")
+    story.total({"agreement": "a1"}, "2025", 50)
+    story.records[-1]["data"]["source"]["attribution"] = "inferred"
+    story.write(tmp_path / "log")
+    rounds = run(tmp_path / "log", tmp_path / "out", "rounds").stdout
+    totals = run(tmp_path / "log", tmp_path / "out", "totals").stdout
+    assert "UA:24 (inferred)" in rounds
+    assert "Russian MoD (inferred)" in totals
