@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner, Result
 from projection_logs import Log, istanbul
@@ -238,3 +239,12 @@ def test_inferred_attributions_are_marked_in_tables(tmp_path: Path) -> None:
     totals = run(tmp_path / "log", tmp_path / "out", "totals").stdout
     assert "UA:24 (inferred)" in rounds
     assert "Russian MoD (inferred)" in totals
+
+
+@pytest.mark.parametrize(("name", "fact_id"), [("r3", "e4"), ("istanbul", "e1"), ("e6", "e6")])
+def test_trail_accepts_a_round_or_agreement_slug(tmp_path: Path, name: str, fact_id: str) -> None:
+    """`projections trail` takes a fact id, a round's slug or an agreement's slug."""
+    istanbul().write(tmp_path / "log")
+    result = run(tmp_path / "log", tmp_path / "out", "trail", name, "--json")
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout)["id"] == fact_id
