@@ -248,3 +248,16 @@ def test_trail_accepts_a_round_or_agreement_slug(tmp_path: Path, name: str, fact
     result = run(tmp_path / "log", tmp_path / "out", "trail", name, "--json")
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout)["id"] == fact_id
+
+
+def test_a_reused_slug_is_one_error_line(tmp_path: Path) -> None:
+    """A second round with an earlier round's slug (which eventlog refuses) is refused naming
+    its line, in the same catch-up or a later one."""
+    story = istanbul()
+    story.round("r1", "2025-07")
+    story.write(tmp_path / "log")
+    assert "reuses slug 'r1'" in one_error(run(tmp_path / "log", tmp_path / "out", "totals"))
+    story.write(tmp_path / "log", len(story.records) - 1)
+    assert run(tmp_path / "log", tmp_path / "out", "totals").exit_code == 0
+    story.write(tmp_path / "log")
+    assert "reuses slug 'r1'" in one_error(run(tmp_path / "log", tmp_path / "out", "totals"))
