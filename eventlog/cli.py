@@ -198,8 +198,11 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
 
     report = run(ctx.obj, Checkpoint.parse(checkpoint) if checkpoint else None)
     if report.torn_bytes:
+        why = {True: "an append is in progress: probably its write in flight, not a crash",
+               False: "left by a crash; the next append moves them to quarantine/",
+               None: "cannot tell a write in flight from a crash"}[report.in_flight]
         click.echo(f"Warning: torn tail: {report.torn_bytes} bytes after seq {report.head.seq} "
-                   "(left by a crash; the next append moves them to quarantine/)", err=True)
+                   f"({why})", err=True)
     proof = f", checkpoint seq {report.checkpoint.seq} holds" if report.checkpoint else ""
     click.echo(f"OK: {report.events} events, chain intact{proof}; head {report.head}")
 

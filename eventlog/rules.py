@@ -90,6 +90,8 @@ class MemoryCatalog:
     def fact_data(self, info: EventInfo) -> dict[str, Any]:
         if info.data is None and self.load is not None:
             return self.load(info.seq)
+        if info.data is None and self.parent is not None:
+            return self.parent.fact_data(info)  # the index reads it back from the log
         data: dict[str, Any] = orjson.loads(info.data or b"{}")
         return data
 
