@@ -20,8 +20,10 @@ def summary(record: Record) -> str:
     """What a record says, in one line."""
     data = record["data"]
     kind = record["type"]
-    by = data.get("source", {}).get("attributed_to")
-    said = f"  [{by}]" if by else ""
+    source = data.get("source", {})
+    by = source.get("attributed_to")
+    inferred = " (inferred)" if source.get("attribution") == "inferred" else ""
+    said = f"  [{by}{inferred}]" if by else ""
     if kind == "agreement.recorded":
         text = f"agreement {data['agreement']}: {data['title']}"
     elif kind == "round.recorded":
@@ -37,6 +39,9 @@ def summary(record: Record) -> str:
         text = f"offer {_flow(data)} as of {data['as_of']}"
     elif kind == "note.recorded":
         text = data["text"]
+    elif kind == "source.recorded":
+        dated = f" of {data['published_on']}" if "published_on" in data else ""
+        text = f"document {data['document']}: {data['outlet']}{dated}"
     elif kind == "fact.corrected":
         text = f"corrects {data['target']}: {', '.join(data['changes'])} ({data['reason']})"
     else:

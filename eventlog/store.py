@@ -45,7 +45,14 @@ from eventlog.errors import InvalidEvent, LogUnavailable, SeqConflict
 from eventlog.events import EVENT_TYPES, IDENTITY_FIELDS, SCHEMA_VERSION, SUBMISSION, dump_data
 from eventlog.index import Index
 from eventlog.reader import Position, log_file
-from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_changes
+from eventlog.rules import (
+    MemoryCatalog,
+    RuleError,
+    admit,
+    check_duplicate,
+    digest,
+    stored_changes,
+)
 from eventlog.tail import Tail, read_tail
 
 __all__ = [
@@ -152,8 +159,14 @@ def append(
     by: str | None = None,
     expect_seq: int | None = None,
     now: dt.datetime | None = None,
+    allow_duplicate: bool = False,
+    dry_run: bool = False,
 ) -> list[Appended]:
     """Append a batch of submitted events, all or nothing; durable when it returns.
+
+    ``dry_run``: every check, nothing written (no recovery of an earlier crash either);
+    returns what would be appended. ``allow_duplicate``: accept a fact identical to a
+    current fact under a new id (another report of the same).
 
     Raises ``InvalidEvent`` (nothing written), ``SeqConflict`` (``expect_seq``
     is not the last seq), ``CorruptLog``, ``LogNotFound`` or ``LogUnavailable``.
@@ -170,7 +183,8 @@ def append(
         except OSError as exc:
             raise LogUnavailable(str(path), exc.strerror or str(exc)) from None
         try:
-            return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now)
+            return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now,
+                                  allow_duplicate, dry_run)
         except (OSError, sqlite3.Error) as exc:  # quarantine or index: the log is unchanged
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise LogUnavailable(str(log_dir), reason) from None
@@ -186,9 +200,11 @@ def _append_locked(
     recorded_by: str,
     expect_seq: int | None,
     now: dt.datetime | None,
+    allow_duplicate: bool = False,
+    dry_run: bool = False,
 ) -> list[Appended]:
     path = log_file(log_dir)
-    tail = finish_batch(log_dir, fd, read_tail(path))
+    tail = read_tail(path) if dry_run else finish_batch(log_dir, fd, read_tail(path))
     if expect_seq is not None and expect_seq != tail.position.seq:
         raise SeqConflict(expect_seq, tail.position.seq)
     index = Index(log_dir)
@@ -201,8 +217,9 @@ def _append_locked(
         stamp = utc_stamp(now)
         if tail.record is not None and tail.record["recorded_at"] > stamp:
             stamp = tail.record["recorded_at"]  # never decreasing along the log
-        results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by)
-        if not lines:
+        results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by,
+                                allow_duplicate)
+        if not lines or dry_run:
             return results
         if tail.torn:
             quarantine(log_dir, fd, tail)
@@ -233,6 +250,7 @@ def _stage(
     position: Position,
     stamp: str,
     recorded_by: str,
+    allow_duplicate: bool = False,
 ) -> tuple[list[Appended], list[bytes]]:
     """Check each event against the log and the batch so far; build the lines to write.
 
@@ -264,7 +282,9 @@ def _stage(
         new_id = event_id or uuid.uuid4().hex
         seq += 1
         try:
-            admit(overlay, seq, new_id, event_type, data, blob)
+            if not allow_duplicate:
+                check_duplicate(overlay, event_type, data)
+            admit(overlay, seq, new_id, event_type, data, blob, recorded_on=stamp[:10])
         except RuleError as exc:
             raise InvalidEvent(str(exc), index=index, field=exc.field) from None
         # an id matches ``EventId`` (or is hex): letters, digits and ``._:-``, never escaped

@@ -28,6 +28,7 @@ HANDLERS: dict[str, Handler] = {
     "total.reported": facts.on_fact,
     "offer.reported": facts.on_fact,
     "note.recorded": facts.on_fact,
+    "source.recorded": facts.on_fact,
     "fact.corrected": facts.on_corrected,
     "fact.retracted": facts.on_retracted,
 }

@@ -47,6 +47,7 @@ def test_every_event_type_has_a_show_summary() -> None:
         catalog.OFFER: {"kind": "bodies", "from": "RU", "to": "UA", "as_of": "2025",
                         "count": {"value": 1, "qualifier": "exact"}},
         catalog.NOTE: {"text": "n"},
+        catalog.SOURCE: {"document": "d", "outlet": "Reuters"},
         catalog.CORRECTED: {"target": "x", "changes": {"label": "L"}, "reason": "why"},
         catalog.RETRACTED: {"target": "x", "reason": "why"},
     }

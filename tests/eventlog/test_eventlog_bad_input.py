@@ -20,6 +20,7 @@ Rejected = Callable[..., None]
 
 SRC = {"attributed_to": "Ukrainian officials", "party": "UA"}
 GOOD = {"type": "note.recorded", "data": {"text": "still ongoing", "source": SRC}}
+OTHER = {"type": "note.recorded", "data": {"text": "not over yet", "source": SRC}}
 """A valid event with no id and no references: it may surround any bad line."""
 
 
@@ -338,7 +339,7 @@ def submit(cli: Run, raw: bytes, alone: bool) -> Result:
     """Submit ``raw`` alone, or as line 2 of three JSON lines whose others are good."""
     if alone:
         return cli("append", input=raw)
-    return cli("append", input=line(GOOD) + b"\n" + raw + b"\n" + line(GOOD) + b"\n")
+    return cli("append", input=line(GOOD) + b"\n" + raw + b"\n" + line(OTHER) + b"\n")
 
 
 @pytest.mark.parametrize("alone", [True, False], ids=["alone", "in-batch"])
@@ -353,7 +354,8 @@ def test_bad_input_is_refused_and_the_log_is_unchanged(
 
 def test_good_neighbours_alone_are_accepted(seeded: Path, cli: Run) -> None:
     """The good events that surround each bad line are themselves valid (control)."""
-    result = submit(cli, line(GOOD), alone=False)
+    third = {**GOOD, "data": {**GOOD["data"], "text": "a third note"}}
+    result = submit(cli, line(third), alone=False)
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == 3
 
