@@ -41,7 +41,8 @@ def summary(record: Record) -> str:
         text = data["text"]
     elif kind == "source.recorded":
         dated = f" of {data['published_on']}" if "published_on" in data else ""
-        text = f"document {data['document']}: {data['outlet']}{dated}"
+        outlet = data.get("outlet", "no outlet named")
+        text = f"document {data['document']}: {outlet}{dated}"
     elif kind == "fact.corrected":
         text = f"corrects {data['target']}: {', '.join(data['changes'])} ({data['reason']})"
     else:
