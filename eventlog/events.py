@@ -97,8 +97,8 @@ def _check_date(value: str) -> str:
     # Cached: a log repeats the same few thousand dates, and this Python callback was a
     # fifth of the schema validation's cost. Invalid dates raise and are never cached.
     if not _DATE_RE.fullmatch(value):
-        raise ValueError("a date is YYYY, YYYY-MM or YYYY-MM-DD in ASCII digits, "
-                         "or an interval START/END of two such dates")
+        raise ValueError(f"not a date: {value!r} (a date is YYYY, YYYY-MM or YYYY-MM-DD in "
+                         "ASCII digits, or an interval START/END of two such dates)")
     start, _, end = value.partition("/")
     _date_part_ok(start)
     if end:

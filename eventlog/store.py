@@ -98,7 +98,7 @@ def _error_field(exc: ValidationError) -> tuple[str, str]:
     if loc and "." in loc[0] and loc[0].split(".")[0].isalpha():
         loc = loc[1:]  # drop the union tag ("transfer.reported") pydantic puts first
     field = ".".join(loc).replace("from_", "from")
-    message = err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "union_tag_invalid":
         field, message = "type", f"unknown event type {err['input'].get('type')!r}"
     elif err["type"] == "union_tag_not_found":
@@ -205,8 +205,7 @@ def _append_locked(
 ) -> list[Appended]:
     path = log_file(log_dir)
     tail = read_tail(path) if dry_run else finish_batch(log_dir, fd, read_tail(path))
-    if expect_seq is not None and expect_seq != tail.position.seq:
-        raise SeqConflict(expect_seq, tail.position.seq)
+    stale = expect_seq is not None and expect_seq != tail.position.seq
     index = Index(log_dir)
     try:
         index.sync(path, tail.position)
@@ -217,8 +216,15 @@ def _append_locked(
         stamp = utc_stamp(now)
         if tail.record is not None and tail.record["recorded_at"] > stamp:
             stamp = tail.record["recorded_at"]  # never decreasing along the log
-        results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by,
-                                allow_duplicate)
+        try:
+            results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by,
+                                    allow_duplicate)
+        except InvalidEvent:
+            if stale:
+                raise SeqConflict(expect_seq or 0, tail.position.seq) from None
+            raise
+        if stale and lines:  # a retry of what is already in the log is "exists" regardless
+            raise SeqConflict(expect_seq or 0, tail.position.seq)
         if not lines or dry_run:
             return results
         if tail.torn:

@@ -355,6 +355,27 @@ def test_sources_check_finds_every_quote(monkeypatch: pytest.MonkeyPatch) -> Non
     result = CliRunner().invoke(eventlog_main, ["--log", "log", "sources", "check",
                                                 "../shared/sources"])
     assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for document, name in ((DOCUMENT_000, REPORT_000), (DOCUMENT_004, REPORT_004)):
+        at = lines.index(next(line for line in lines if line.startswith(f"document {document}:")))
+        assert lines[at].startswith(f"document {document}: {name};")
+        assert lines[at].endswith("quotes, all found")
+        assert lines[at + 1].strip() == "numbers no fact quotes: none"
+
+
+def test_a_document_naming_no_outlet_is_recorded_without_one(tmp_path: Path) -> None:
+    """`eventlog source add` without --outlet records the document with no outlet field."""
+    text = tmp_path / "report.txt"
+    text.write_text("A report that names no outlet.\n", "utf-8")
+    log = tmp_path / "log"
+    runner = CliRunner()
+    assert runner.invoke(eventlog_main, ["--log", str(log), "init"]).exit_code == 0
+    result = runner.invoke(eventlog_main, ["--log", str(log), "source", "add", str(text),
+                                           "--slug", "report-x", "--by", "test"])
+    assert result.exit_code == 0, result.output
+    (record,) = LogReader(log).records()
+    assert record["data"] == {"document": "report-x",
+                              "sha256": hashlib.sha256(text.read_bytes()).hexdigest()}
 
 
 def test_report_000_facts_name_no_outlet() -> None:
