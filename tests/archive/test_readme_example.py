@@ -30,12 +30,13 @@ def _example() -> str:
 @pytest.fixture(scope="module")
 def records(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """The scratch log the example leaves behind."""
-    log = tmp_path_factory.mktemp("example") / "my-log"
-    script = _example().replace("export EVENTLOG_DIR=/tmp/my-log", f"export EVENTLOG_DIR={log}")
+    scratch = tmp_path_factory.mktemp("example")
+    log = scratch / "my-log"
+    script = _example().replace("/tmp/my-log", str(log))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "EVENTLOG_USER": "readme-example"}
     result = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True,
-                            text=True, check=False)
+                            text=True, check=False, cwd=scratch)
     assert result.returncode == 0, result.stderr
     return list(LogReader(log).records())
 
