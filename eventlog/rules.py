@@ -235,7 +235,8 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         field = "changes" + (f".{where}" if where else "")
-        raise RuleError(f"the corrected fact would be invalid: {err['msg']}", field) from None
+        message = err["msg"].removeprefix("Value error, ")
+        raise RuleError(f"the corrected fact would be invalid: {message}", field) from None
     if new == current:
         raise RuleError(f"the correction changes nothing: '{data['target']}' already says "
                         "that", "changes")
