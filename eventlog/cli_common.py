@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
 from eventlog import catalog
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def one_line(message: str) -> str:
