@@ -428,7 +428,7 @@ def test_source_add_of_a_non_utf8_file_is_one_error_line(
 def test_exchange_accounts_must_match_the_rounds(seeded: Path, cli: Run) -> None:
     """Two accounts for three rounds is a usage error naming the option, nothing written."""
     args = [a if a != "390/390,307/307,303/303" else "390/390,307/307" for a in EXCHANGE]
-    args = [a for a in args if a != "--document" and a != "reuters-may"]
+    args = [a for a in args if a not in {"--document", "reuters-may"}]
     result = cli(*args)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
