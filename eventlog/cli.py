@@ -15,6 +15,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from eventlog import cli_tlog
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_REJECTED, EXIT_USAGE, EXIT_CONFLICT = 1, 2, 3
@@ -139,12 +141,14 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
 
 
 @main.command()
+@click.option("--origin", help="The log's unique name for its checkpoints (set once).")
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, origin: str | None) -> None:
     """Create the log directory and an empty log, if they do not exist."""
     from eventlog.store import init_log
 
     path = init_log(ctx.obj)
+    cli_tlog.set_origin_on_init(ctx.obj, origin)
     click.echo(f"log ready at {path}")
 
 
@@ -402,25 +406,27 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
     from eventlog.verify import Checkpoint
     from eventlog.verify import verify as run
 
-    report = run(ctx.obj, Checkpoint.parse(checkpoint) if checkpoint else None)
+    report = run(ctx.obj, Checkpoint.parse(cli_tlog.head_checkpoint(checkpoint))
+                 if checkpoint else None)
     if report.torn_bytes:
         click.echo(f"Warning: torn tail: {report.torn_bytes} bytes after seq {report.head.seq} "
                    "(left by a crash; the next append moves them to quarantine/)", err=True)
     proof = f", checkpoint seq {report.checkpoint.seq} holds" if report.checkpoint else ""
+    proof += cli_tlog.verify_checkpoints(ctx.obj)
     click.echo(f"OK: {report.events} events, chain intact{proof}; head {report.head}")
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(cli_tlog.HEAD_FORMATS), default="json",
+              show_default=True, help="JSON, or SEQ:HASH as `verify --checkpoint` takes.")
 @click.pass_context
-def head(ctx: click.Context) -> None:
+def head(ctx: click.Context, fmt: str) -> None:
     """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps."""
-    import orjson
-
     from eventlog.reader import existing_log
     from eventlog.store import read_tail
 
     tail = read_tail(existing_log(ctx.obj))
-    click.echo(orjson.dumps({"seq": tail.position.seq, "hash": tail.position.hash}).decode())
+    click.echo(cli_tlog.format_head(tail.position.seq, tail.position.hash, fmt))
 
 
 @main.command()
@@ -432,6 +438,8 @@ def schema() -> None:
 
     click.echo(orjson.dumps(submission_schema(), option=orjson.OPT_INDENT_2).decode())
 
+
+cli_tlog.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]))
