@@ -184,7 +184,10 @@ class TreeStore:
     def extend(self, before: Position, lines: Sequence[bytes], after: Position) -> bool:
         """Add the lines an append wrote after ``before``; False (nothing done) if the store
         is not at ``before``, in which case the next ``sync`` catches it up."""
-        if self.position() != before:
+        current = self.position()
+        if current is None and before.seq == 0:
+            self.reset()  # a new (or unreadable) store starts with the log's first append
+        elif current != before:
             return False
         frontier = self._frontier(before.seq)
         rows: list[tuple[int, int, bytes]] = []
@@ -192,7 +195,7 @@ class TreeStore:
         for line in lines:
             seq += 1
             end += len(line)
-            self._add(frontier, line.rstrip(b"\n"), rows)
+            self._add(frontier, line[:-1] if line.endswith(b"\n") else line, rows)
             ends.append((seq, end))
         if seq != after.seq or end != after.offset:
             return False
