@@ -258,7 +258,7 @@ def verify_kept(log_dir: str | os.PathLike[str]) -> list[CheckpointBody]:
 def _signed(log_dir: Path, raw: bytes, what: str) -> tuple[CheckpointBody, str]:
     key, origin = archive_key(log_dir), read_origin(log_dir)
     try:
-        body, note = open_checkpoint(raw, key)
+        body, _ = open_checkpoint(raw, key)
     except BadNote as exc:
         raise BadNote(f"{what} {exc.what}", exc.reason) from None
     if origin is not None and body.origin != origin:

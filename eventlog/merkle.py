@@ -113,7 +113,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes],
 
 def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
                        proof: Sequence[bytes]) -> bool:
-    """RFC 9162 2.1.4.2: whether ``proof`` shows tree (old, old_root) is a prefix of (new, new_root)."""
+    """RFC 9162 2.1.4.2: whether ``proof`` shows tree (old, old_root) is a prefix of the new."""
     if not 0 <= old <= new or any(len(h) != HASH_SIZE for h in proof):
         return False
     if old == new:
