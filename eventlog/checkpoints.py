@@ -13,13 +13,14 @@ store that disagrees is rebuilt from the log and the proof computed again.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from eventlog.durable import check_dir, fsync_dir, locked
-from eventlog.errors import BadNote, ProofFailed, TransparencyConfig
+from eventlog.errors import BadNote, LogUnavailable, ProofFailed, TransparencyConfig
 from eventlog.merkle import (
     Frontier,
     consistency_path,
@@ -32,7 +33,7 @@ from eventlog.note import CheckpointBody, Signer, Verifier, check_name, open_che
 from eventlog.proofs import format_consistency, format_inclusion
 from eventlog.reader import Position, existing_log, scan_lines
 from eventlog.tail import read_tail
-from eventlog.tree import TreeMissing, TreeStore, read_line
+from eventlog.tree import TREE_FILE, TreeMissing, TreeStore, read_line
 
 ORIGIN_FILE = "origin"
 VKEY_FILE = "archive.vkey"
@@ -142,16 +143,20 @@ def _store(log_dir: Path) -> Iterator[tuple[Path, Position, TreeStore]]:
     path = existing_log(log_dir)
     with locked(log_dir):
         tail = read_tail(path).position
-        with TreeStore(log_dir) as store:
-            store.sync(path, tail)
-            yield path, tail, store
+        try:
+            with TreeStore(log_dir) as store:
+                store.sync(path, tail)
+                yield path, tail, store
+        except sqlite3.Error as exc:
+            raise LogUnavailable(str(log_dir / TREE_FILE), f"the tree store failed: {exc} "
+                                 "(it is derived: delete it to rebuild it)") from None
 
 
 def _rebuilt(store: TreeStore, path: Path, tail: Position, attempt: Callable[[], T]) -> T:
     """``attempt()``; if the store lacks or contradicts a hash, rebuild it and try once more."""
     try:
         return attempt()
-    except (TreeMissing, ProofFailed):
+    except (TreeMissing, ProofFailed):  # the second attempt's TreeMissing is a real fault
         store.reset()
         store.sync(path, tail)
         return attempt()
@@ -205,12 +210,19 @@ def sign_checkpoint(log_dir: str | os.PathLike[str], signer: Signer) -> tuple[st
         raise TransparencyConfig("the log has no origin: set it with `eventlog origin set`")
     vkey_path = log_dir / VKEY_FILE
     key = archive_key(log_dir) if vkey_path.exists() else None
+    if key is None and kept(log_dir):
+        raise TransparencyConfig(f"{CHECKPOINT_DIR}/ holds checkpoints but {VKEY_FILE} is "
+                                 "missing: restore it before signing")
     if key is not None and key != signer.verifier:
         raise TransparencyConfig(f"the key signs as {signer.verifier}, but the archive's "
                                  f"verifier key ({VKEY_FILE}) is {key}")
     with _store(log_dir) as (path, tail, store):
         root = _derived_root(log_dir, store, path, tail, key, origin)
-        if Frontier.of(tail.seq, store.node).root() != root:  # a damaged store: repair it
+        try:
+            damaged = Frontier.of(tail.seq, store.node).root() != root
+        except TreeMissing:
+            damaged = True
+        if damaged:  # the signed root was re-derived anyway; repair the store for proofs
             store.reset()
             store.sync(path, tail)
         text = str(CheckpointBody(origin, tail.seq, root))

@@ -141,7 +141,8 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
 
 
 @main.command()
-@click.option("--origin", help="The log's unique name for its checkpoints (set once).")
+@click.option("--origin", callback=cli_tlog.check_origin,
+              help="The log's unique name for its checkpoints (set once).")
 @click.pass_context
 def init(ctx: click.Context, origin: str | None) -> None:
     """Create the log directory and an empty log, if they do not exist."""

@@ -42,6 +42,15 @@ def format_head(seq: int, digest: str, fmt: str) -> str:
     return orjson.dumps({"seq": seq, "hash": digest}).decode()
 
 
+def check_origin(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a malformed ``--origin`` before ``init`` creates anything."""
+    if value is not None:
+        from eventlog.note import check_name
+
+        check_name(value, "origin")
+    return value
+
+
 def set_origin_on_init(log_dir: str, origin: str | None) -> None:
     if origin is not None:
         from eventlog.checkpoints import set_origin

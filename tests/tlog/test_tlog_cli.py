@@ -264,3 +264,69 @@ def test_head_formats_and_verify_accepts_heads_json(cli: Cli, log_dir: Path) -> 
     result = cli("verify", "--checkpoint", head)
     assert result.exit_code == 0 and "checkpoint seq 5 holds" in result.stdout
     one_error(cli("verify", "--checkpoint", '{"seq": "x"}'), "checkpoint")
+
+
+def test_init_refuses_a_bad_origin_before_creating_anything(tmp_path: Path) -> None:
+    """`init --origin 'a b'` is one Error line and creates no log."""
+    from click.testing import CliRunner
+
+    from eventlog.cli import main
+    new = tmp_path / "new"
+    result = CliRunner().invoke(main, ["--log", str(new), "init", "--origin", "a b"])
+    one_error(result, "origin")
+    assert not new.exists()
+
+
+def test_each_append_keeps_the_tree_current(log_dir: Path) -> None:
+    """After an append the store's receipt is the log's last line and its root the log's tree."""
+    from eventlog.merkle import Frontier
+    from eventlog.reader import log_file
+    from eventlog.tail import read_tail
+    from eventlog.tree import TreeStore
+
+    add_events(log_dir, 6, 3)
+    with TreeStore(log_dir) as store:
+        assert store.position() == read_tail(log_file(log_dir)).position
+        assert Frontier.of(8, store.node).root() == tree_root(log_lines(log_dir))
+
+
+def test_a_deleted_or_garbled_tree_store_is_rebuilt(cli: Cli, log_dir: Path,
+                                                    key_file: Path) -> None:
+    """With .tree.sqlite deleted, or overwritten with garbage, checkpoint and prove still work."""
+    cli("checkpoint", "--key", str(key_file))
+    (log_dir / TREE_FILE).unlink()
+    add_events(log_dir, 6, 2)
+    result = cli("checkpoint", "--key", str(key_file))
+    assert result.exit_code == 0, result.output
+    assert CheckpointBody.parse(Note.parse(result.stdout).text).root == \
+        tree_root(log_lines(log_dir))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{log_dir / TREE_FILE}{suffix}").unlink(missing_ok=True)
+    (log_dir / TREE_FILE).write_bytes(b"not a database" * 100)
+    proof = cli("prove", "7", "--checkpoint", str(log_dir / "checkpoints" / "7.checkpoint"))
+    assert proof.exit_code == 0, proof.output
+
+
+def test_a_missing_verifier_key_stops_signing(cli: Cli, log_dir: Path, key_file: Path) -> None:
+    """With checkpoints kept but archive.vkey gone, checkpoint and verify refuse."""
+    cli("checkpoint", "--key", str(key_file))
+    (log_dir / "archive.vkey").unlink()
+    one_error(cli("checkpoint", "--key", str(key_file)), "archive.vkey is missing")
+    one_error(cli("verify"), "no verifier key")
+
+
+def test_errors_leave_the_log_unchanged(tmp_path: Path, cli: Cli, log_dir: Path,
+                                        key_file: Path) -> None:
+    """Refused proofs and checkpoints do not change events.jsonl by a byte."""
+    cli("checkpoint", "--key", str(key_file))
+    before = (log_dir / "events.jsonl").read_bytes()
+    bad_key = tmp_path / "bad.key"
+    bad_key.write_text("PRIVATE+KEY+nonsense\n")
+    one_error(cli("checkpoint", "--key", str(bad_key)), "private key")
+    one_error(cli("prove", "99", "--checkpoint", str(log_dir / "checkpoints" / "5.checkpoint")),
+              "not in the checkpoint")
+    forged = tmp_path / "forged.checkpoint"
+    forged.write_text((log_dir / "checkpoints" / "5.checkpoint").read_text().replace("\n5\n",
+                                                                                  "\n4\n"))
+    one_error(cli("prove", "1", "--checkpoint", str(forged)), "no valid signature")
+    assert (log_dir / "events.jsonl").read_bytes() == before
