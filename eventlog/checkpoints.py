@@ -23,6 +23,7 @@ from eventlog.durable import check_dir, fsync_dir, locked
 from eventlog.errors import BadNote, LogUnavailable, ProofFailed, TransparencyConfig
 from eventlog.merkle import (
     Frontier,
+    Nodes,
     consistency_path,
     inclusion_path,
     leaf_hash,
@@ -278,6 +279,18 @@ def _signed(log_dir: Path, raw: bytes, what: str) -> tuple[CheckpointBody, str]:
     return body, raw.decode("utf-8")
 
 
+def _prefetched(store: TreeStore, compute: Callable[[Nodes], object]) -> Nodes:
+    """The nodes ``compute`` reads, fetched in one query: a dry run records which."""
+    keys: list[tuple[int, int]] = []
+
+    def record(level: int, idx: int) -> bytes:
+        keys.append((level, idx))
+        return bytes(32)
+
+    compute(record)
+    return store.prefetch(keys)
+
+
 def _in_log(body: CheckpointBody, tail: Position, what: str) -> None:
     if body.size > tail.seq:
         raise ProofFailed(f"{what}: names {body.size} lines, the log has {tail.seq}")
@@ -293,7 +306,9 @@ def prove_inclusion(log_dir: str | os.PathLike[str], seq: int, checkpoint: bytes
         _in_log(body, tail, "checkpoint")
 
         def attempt() -> list[bytes]:
-            proof = inclusion_path(seq - 1, body.size, store.node)
+            proof = inclusion_path(seq - 1, body.size,
+                                   _prefetched(store, lambda n: inclusion_path(seq - 1,
+                                                                               body.size, n)))
             line = read_line(path, store, seq)
             if not verify_inclusion(leaf_hash(line), seq - 1, body.size, proof, body.root):
                 raise ProofFailed(f"line {seq} of the log is not in the checkpoint's tree: "
@@ -315,7 +330,8 @@ def prove_consistency(log_dir: str | os.PathLike[str], old: bytes, new: bytes) -
         _in_log(new_body, tail, "new checkpoint")
 
         def attempt() -> list[bytes]:
-            proof = consistency_path(old_body.size, new_body.size, store.node)
+            proof = consistency_path(old_body.size, new_body.size, _prefetched(
+                store, lambda n: consistency_path(old_body.size, new_body.size, n)))
             if not verify_consistency(old_body.size, new_body.size, old_body.root,
                                       new_body.root, proof):
                 raise ProofFailed("the two checkpoints' trees are not consistent: the log no "

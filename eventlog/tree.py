@@ -23,7 +23,7 @@ from pathlib import Path
 
 from eventlog.codec import decode, line_hash
 from eventlog.errors import CorruptLog
-from eventlog.merkle import Frontier, leaf_hash, node_hash
+from eventlog.merkle import Frontier, Nodes, leaf_hash, node_hash
 from eventlog.reader import EMPTY, Position, line_ending_at, scan_lines
 
 TREE_FILE = ".tree.sqlite"
@@ -109,8 +109,11 @@ class TreeStore:
         self.close()
 
     # -- reading ------------------------------------------------------------------
-    def position(self) -> Position | None:
-        meta = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
+    def _meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT k, v FROM meta").fetchall())
+
+    def position(self, meta: dict[str, str] | None = None) -> Position | None:
+        meta = self._meta() if meta is None else meta
         if meta.get("version") != _VERSION or "seq" not in meta:
             return None
         return Position(int(meta["seq"]), int(meta["offset"]), meta["hash"])
@@ -121,6 +124,28 @@ class TreeStore:
         if row is None or not isinstance(row[0], bytes):
             raise TreeMissing(f"no hash at level {level}, index {idx}")
         return bytes(row[0])
+
+    def prefetch(self, keys: Sequence[tuple[int, int]]) -> Nodes:
+        """The hashes at ``keys`` read in one query, as a ``Nodes`` callable (a proof's
+        O(log n) hashes cost one round trip instead of one each)."""
+        found: dict[tuple[int, int], bytes] = {}
+        by_level: dict[int, list[int]] = {}
+        for level, idx in dict.fromkeys(keys):
+            by_level.setdefault(level, []).append(idx)
+        # one "level = ? AND idx IN (...)" per level: a range of the primary key each, where
+        # a row-value IN (VALUES ...) would scan the whole table
+        query = " UNION ALL ".join(
+            f"SELECT level, idx, hash FROM node WHERE level = ? AND idx IN "
+            f"({','.join('?' * len(idxs))})" for idxs in by_level.values())
+        if query:
+            params = [v for level, idxs in by_level.items() for v in (level, *idxs)]
+            for level, idx, h in self.db.execute(query, params):
+                found[(level, idx)] = bytes(h)
+
+        def nodes(level: int, idx: int) -> bytes:
+            h = found.get((level, idx))
+            return self.node(level, idx) if h is None else h
+        return nodes
 
     def end_offset(self, seq: int) -> int:
         """Where line ``seq`` ends in the log (0 for seq 0)."""
@@ -173,23 +198,24 @@ class TreeStore:
             ends.append((seq, end))
             prev, covered = line_hash(line), end
             if len(ends) >= _COMMIT_EVERY:
-                self._commit(rows, ends, Position(seq, covered, prev))
+                self._commit(rows, ends, Position(seq, covered, prev), frontier)
                 rows, ends = [], []
         position = Position(seq, covered, prev)
         if position != tail:
             raise CorruptLog("the tree could not be brought up to the log's tail",
                              line=tail.seq, seq=tail.seq)
-        self._commit(rows, ends, position)
+        self._commit(rows, ends, position, frontier)
 
     def extend(self, before: Position, lines: Sequence[bytes], after: Position) -> bool:
         """Add the lines an append wrote after ``before``; False (nothing done) if the store
         is not at ``before``, in which case the next ``sync`` catches it up."""
-        current = self.position()
+        meta = self._meta()
+        current = self.position(meta)
         if current is None and before.seq == 0:
             self.reset()  # a new (or unreadable) store starts with the log's first append
         elif current != before:
             return False
-        frontier = self._frontier(before.seq)
+        frontier = self._frontier(before.seq, meta.get("frontier"))
         rows: list[tuple[int, int, bytes]] = []
         ends, seq, end = [], before.seq, before.offset
         for line in lines:
@@ -199,11 +225,16 @@ class TreeStore:
             ends.append((seq, end))
         if seq != after.seq or end != after.offset:
             return False
-        self._commit(rows, ends, after)
+        self._commit(rows, ends, after, frontier)
         return True
 
-    def _frontier(self, size: int) -> list[tuple[int, bytes]]:
-        """The complete subtrees left of leaf ``size`` as (level, hash), largest first."""
+    def _frontier(self, size: int, kept: str | None = None) -> list[tuple[int, bytes]]:
+        """The complete subtrees left of leaf ``size`` as (level, hash), largest first: from
+        the copy ``meta`` keeps (one read for an append), else from ``node``."""
+        levels = [b for b in range(size.bit_length() - 1, -1, -1) if size >> b & 1]
+        if kept is not None and len(kept) == 64 * len(levels):
+            raw = bytes.fromhex(kept)
+            return [(level, raw[32 * i: 32 * i + 32]) for i, level in enumerate(levels)]
         f = Frontier.of(size, self.node)
         return [(n.bit_length() - 1, h) for n, h in f.stack]
 
@@ -222,7 +253,7 @@ class TreeStore:
         frontier.append((level, h))
 
     def _commit(self, rows: list[tuple[int, int, bytes]], ends: list[tuple[int, int]],
-                position: Position) -> None:
+                position: Position, frontier: list[tuple[int, bytes]]) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -230,7 +261,8 @@ class TreeStore:
             db.executemany("INSERT OR REPLACE INTO line VALUES (?, ?)", ends)
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                            [("version", _VERSION), ("seq", str(position.seq)),
-                            ("offset", str(position.offset)), ("hash", position.hash)])
+                            ("offset", str(position.offset)), ("hash", position.hash),
+                            ("frontier", b"".join(h for _, h in frontier).hex())])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

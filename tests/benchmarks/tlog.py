@@ -21,9 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from eventlog import store
-from eventlog.checkpoints import prove_inclusion, set_origin, sign_checkpoint, write_key
+from eventlog.checkpoints import (
+    prove_consistency,
+    prove_inclusion,
+    set_origin,
+    sign_checkpoint,
+    write_key,
+)
 from eventlog.note import Signer
 from eventlog.proofs import check_consistency, check_inclusion
+from eventlog.reader import existing_log
+from eventlog.tail import read_tail
 from eventlog.tree import TreeStore
 from tests.benchmarks.generate import Generator
 from tests.benchmarks.run import parse_size
@@ -62,117 +70,129 @@ def build(log: Path, events: int, gen: Generator) -> float:
     return time.perf_counter() - start
 
 
-def measure(size: int, work: Path, runs: int) -> dict[str, float]:
-    """Every figure at one size."""
-    log, key_file = work / f"log-{size}", work / f"key-{size}"
-    gen = Generator(seed=size)
-    figures: dict[str, float] = {"build": build(log, size, gen)}
-    signer = Signer.generate(ORIGIN)
-    write_key(key_file, signer)
-    start = time.perf_counter()
-    sign_checkpoint(log, signer)  # the first checkpoint hashes the whole log
-    figures["first checkpoint (library)"] = time.perf_counter() - start
+class Subject:
+    """One log of a given size, its key, two kept checkpoints and a proof of each kind."""
 
-    def append_then_checkpoint() -> float:
-        store.append(log, gen.take(100), by="bench")
-        begin = time.perf_counter()
-        sign_checkpoint(log, signer)
-        return time.perf_counter() - begin
+    def __init__(self, size: int, work: Path) -> None:
+        self.size, self.log, self.key_file = size, work / f"log-{size}", work / f"key-{size}"
+        self.gen = Generator(seed=size)
+        self.figures: dict[str, list[float]] = {}
+        self.note("build", build(self.log, size, self.gen))
+        self.signer = Signer.generate(ORIGIN)
+        write_key(self.key_file, self.signer)
+        start = time.perf_counter()
+        sign_checkpoint(self.log, self.signer)  # the first checkpoint hashes the whole log
+        self.note("first checkpoint (library)", time.perf_counter() - start)
+        self.old = self.log / "checkpoints" / f"{size}.checkpoint"
+        self.append(100)
+        sign_checkpoint(self.log, self.signer)
+        self.new = self.log / "checkpoints" / f"{size + 100}.checkpoint"
+        self.seq = size // 2 + 1
+        self.proof = prove_inclusion(self.log, self.seq, self.new.read_bytes()).encode()
+        self.line = (self.log / "events.jsonl").read_bytes().split(b"\n")[self.seq - 1]
+        self.files = {name: work / f"{name}-{size}" for name in ("proof", "line", "cons")}
+        self.files["proof"].write_bytes(self.proof)
+        self.files["line"].write_bytes(self.line)
+        self.cons = prove_consistency(self.log, self.old.read_bytes(),
+                                      self.new.read_bytes()).encode()
+        self.files["cons"].write_bytes(self.cons)
 
-    figures["checkpoint after 100 appends (library)"] = statistics.median(
-        append_then_checkpoint() for _ in range(runs))
-    cli_times = []
-    for _ in range(runs):
-        store.append(log, gen.take(100), by="bench")
-        cli_times.append(_median(_cli(["checkpoint", "--key", str(key_file)], log), 1))
-    figures["checkpoint after 100 appends (CLI)"] = statistics.median(cli_times)
+    def note(self, name: str, seconds: float) -> None:
+        self.figures.setdefault(name, []).append(seconds)
 
-    kept = sorted((log / "checkpoints").iterdir(), key=lambda p: int(p.name.split(".")[0]))
-    cp_old, cp_new = kept[0], kept[-1]
-    cp_bytes = cp_new.read_bytes()
-    seq = size // 2 + 1
-    figures["prove SEQ (library)"] = _median(lambda: prove_inclusion(log, seq, cp_bytes), runs)
-    figures["prove SEQ (CLI)"] = _median(
-        _cli(["prove", str(seq), "--checkpoint", str(cp_new)], log), runs)
-    proof = prove_inclusion(log, seq, cp_bytes).encode()
-    lines = (log / "events.jsonl").open("rb")
-    line = next(x for i, x in enumerate(lines, start=1) if i == seq)
-    lines.close()
-    proof_file, line_file = work / f"proof-{size}", work / f"line-{size}"
-    proof_file.write_bytes(proof)
-    line_file.write_bytes(line)
-    vkey = str(signer.verifier)
-    figures["check-proof (library)"] = _median(
-        lambda: check_inclusion(proof, line, signer.verifier), runs * 20)
-    figures["check-proof (CLI)"] = _median(
-        _cli(["check-proof", str(proof_file), "--line", str(line_file), "--vkey", vkey], log),
-        runs)
-    cons = _cli(["prove", "--consistency", str(cp_old), str(cp_new)], log)
-    cons_file = work / f"cons-{size}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EVENTLOG_DIR": str(log)}
-    cons_file.write_bytes(subprocess.run(
-        [*EVENTLOG, "prove", "--consistency", str(cp_old), str(cp_new)], env=env, check=True,
-        capture_output=True).stdout)
-    figures["prove --consistency (CLI)"] = _median(cons, runs)
-    old_b, new_b, cons_b = cp_old.read_bytes(), cp_new.read_bytes(), cons_file.read_bytes()
-    figures["check-consistency (library)"] = _median(
-        lambda: check_consistency(old_b, new_b, cons_b, signer.verifier), runs * 20)
-    figures["check-consistency (CLI)"] = _median(
-        _cli(["check-consistency", str(cp_old), str(cp_new), str(cons_file), "--vkey", vkey],
-             log), runs)
-    figures.update(single_appends(log, gen, runs * 20))
-    return figures
+    def append(self, count: int) -> None:
+        store.append(self.log, self.gen.take(count), by="bench")
+
+    def timed(self, name: str, fn: Callable[[], Any], repeat: int = 1) -> None:
+        self.note(name, _median(fn, repeat))
+
+    def one_round(self) -> None:
+        """Each figure once (the caller alternates sizes between rounds)."""
+        self.append(100)
+        start = time.perf_counter()
+        sign_checkpoint(self.log, self.signer)
+        self.note("checkpoint after 100 appends (library)", time.perf_counter() - start)
+        self.append(100)
+        self.timed("checkpoint after 100 appends (CLI)",
+                   _cli(["checkpoint", "--key", str(self.key_file)], self.log))
+        new = self.new.read_bytes()
+        self.timed("prove SEQ (library)", lambda: prove_inclusion(self.log, self.seq, new), 5)
+        self.timed("prove SEQ (CLI)",
+                   _cli(["prove", str(self.seq), "--checkpoint", str(self.new)], self.log))
+        self.timed("prove --consistency (library)", lambda: prove_consistency(
+            self.log, self.old.read_bytes(), new), 5)
+        self.timed("prove --consistency (CLI)",
+                   _cli(["prove", "--consistency", str(self.old), str(self.new)], self.log))
+        vkey, v = str(self.signer.verifier), self.signer.verifier
+        self.timed("check-proof (library)", lambda: check_inclusion(self.proof, self.line, v),
+                   20)
+        self.timed("check-proof (CLI)", _cli(
+            ["check-proof", str(self.files["proof"]), "--line", str(self.files["line"]),
+             "--vkey", vkey], self.log))
+        old = self.old.read_bytes()
+        self.timed("check-consistency (library)",
+                   lambda: check_consistency(old, new, self.cons, v), 20)
+        self.timed("check-consistency (CLI)", _cli(
+            ["check-consistency", str(self.old), str(self.new), str(self.files["cons"]),
+             "--vkey", vkey], self.log))
+        with_tree, without = single_appends(self.log, self.gen, 20)
+        self.figures.setdefault("single append, tree maintained", []).extend(with_tree)
+        self.figures.setdefault("single append, no tree", []).extend(without)
+        start = time.perf_counter()
+        with TreeStore(self.log) as tree:  # the appends without the tree left it 20 behind
+            path = existing_log(self.log)
+            tree.sync(path, read_tail(path).position)
+        self.note("lazy catch-up, per event", (time.perf_counter() - start) / 20)
 
 
-def single_appends(log: Path, gen: Generator, count: int) -> dict[str, float]:
-    """Durable single-event appends with the tree kept current, and without (alternating),
-    and the lazy alternative: appends without it, then one catch-up ``sync``."""
+def single_appends(log: Path, gen: Generator, count: int) -> tuple[list[float], list[float]]:
+    """Durable single-event appends with the tree kept current and without it, alternated."""
     hook = store.extend_after_append
-    with_tree, without = [], []
-    for _ in range(count):
-        for timings, enabled in ((with_tree, True), (without, False)):
-            store.extend_after_append = hook if enabled else (lambda *a: None)
-            event = gen.take(1)
-            start = time.perf_counter()
-            store.append(log, event, by="bench")
-            timings.append(time.perf_counter() - start)
-    store.extend_after_append = hook
-    # the store is now behind by `count` events: the lazy catch-up
-    from eventlog.reader import existing_log
-    from eventlog.tail import read_tail
+    with_tree: list[float] = []
+    without: list[float] = []
+    try:
+        for _ in range(count):
+            for timings, enabled in ((with_tree, True), (without, False)):
+                store.extend_after_append = hook if enabled else _no_tree
+                event = gen.take(1)
+                start = time.perf_counter()
+                store.append(log, event, by="bench")
+                timings.append(time.perf_counter() - start)
+    finally:
+        store.extend_after_append = hook
+    return with_tree, without
 
-    start = time.perf_counter()
-    with TreeStore(log) as tree:
-        path = existing_log(log)
-        tree.sync(path, read_tail(path).position)
-    catch_up = (time.perf_counter() - start) / count
-    return {"single append, tree maintained (median)": statistics.median(with_tree),
-            "single append, no tree (median)": statistics.median(without),
-            "lazy catch-up per event": catch_up}
+
+def _no_tree(*args: Any) -> None:
+    """The append without the tree: the store's hook replaced by nothing."""
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10k,1M")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
     sizes = [parse_size(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
-        results = {size: measure(size, Path(tmp), args.runs) for size in sizes}
-    small, large = sizes[0], sizes[-1]
-    print(f"| figure | {' | '.join(f'{s:,} events' for s in sizes)} | "
-          f"{large:,} / {small:,} |")
-    print(f"|---|{'---|' * len(sizes)}---|")
-    for name in results[small]:
-        row = " | ".join(f"{results[s][name] * 1000:.2f} ms" for s in sizes)
-        print(f"| {name} | {row} | {results[large][name] / results[small][name]:.2f}x |")
-    for s in sizes:
-        r = results[s]
-        slower = r["single append, tree maintained (median)"] / \
-            r["single append, no tree (median)"] - 1
-        print(f"\nAt {s:,} events a single durable append with the tree maintained is "
-              f"{slower * 100:+.1f}% against the same append without it.")
+        subjects = [Subject(size, Path(tmp)) for size in sizes]
+        for _ in range(args.runs):
+            for subject in subjects:
+                subject.one_round()
+    small, large = subjects[0], subjects[-1]
+    print(f"| figure (median) | {' | '.join(f'{s.size:,} events' for s in subjects)} | "
+          f"{large.size:,} / {small.size:,} |")
+    print(f"|---|{'---|' * len(subjects)}---|")
+    for name in small.figures:
+        medians = [statistics.median(s.figures[name]) for s in subjects]
+        row = " | ".join(f"{m * 1000:.2f} ms" for m in medians)
+        print(f"| {name} | {row} | {medians[-1] / medians[0]:.2f}x |")
+    for s in subjects:
+        tree = statistics.median(s.figures["single append, tree maintained"])
+        bare = statistics.median(s.figures["single append, no tree"])
+        print(f"\nAt {s.size:,} events a single durable append with the tree maintained takes "
+              f"{(tree / bare - 1) * 100:+.1f}% against the same append without it "
+              f"({len(s.figures['single append, no tree'])} of each, alternated).")
     return 0
 
 
