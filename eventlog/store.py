@@ -224,7 +224,8 @@ def _append_locked(
         after = Position(last.seq, tail.position.offset + len(data), last.hash)
         with suppress(sqlite3.Error):  # the batch is durable; the next sync catches the index up
             index.commit(overlay, after)
-        extend_after_append(log_dir, tail.position, lines, after)  # the Merkle tree, likewise
+        # the Merkle tree, likewise derived: caught up by the next reader if this fails
+        extend_after_append(log_dir, tail.position, [line[:-1] for line in lines], after)
         return results
     finally:
         index.close()

@@ -207,8 +207,8 @@ class TreeStore:
         self._commit(rows, ends, position, frontier)
 
     def extend(self, before: Position, lines: Sequence[bytes], after: Position) -> bool:
-        """Add the lines an append wrote after ``before``; False (nothing done) if the store
-        is not at ``before``, in which case the next ``sync`` catches it up."""
+        """Add the lines (without their newlines) an append wrote after ``before``; False
+        (nothing done) if the store is not at ``before``: the next ``sync`` catches it up."""
         meta = self._meta()
         current = self.position(meta)
         if current is None and before.seq == 0:
@@ -220,8 +220,8 @@ class TreeStore:
         ends, seq, end = [], before.seq, before.offset
         for line in lines:
             seq += 1
-            end += len(line)
-            self._add(frontier, line[:-1] if line.endswith(b"\n") else line, rows)
+            end += len(line) + 1
+            self._add(frontier, line, rows)
             ends.append((seq, end))
         if seq != after.seq or end != after.offset:
             return False

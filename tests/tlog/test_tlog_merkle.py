@@ -123,10 +123,10 @@ def store_of(tmp: Path, lines: list[bytes]) -> TreeStore:
     store.reset()
     pos, seq, offset = EMPTY, 0, 0
     for start in range(0, len(lines), 7):  # batches of up to 7 lines
-        batch = [line + b"\n" for line in lines[start:start + 7]]
+        batch = lines[start:start + 7]
         seq += len(batch)
-        offset += sum(len(b) for b in batch)
-        after = Position(seq, offset, hashlib.sha256(batch[-1][:-1]).hexdigest())
+        offset += sum(len(b) + 1 for b in batch)
+        after = Position(seq, offset, hashlib.sha256(batch[-1]).hexdigest())
         assert store.extend(pos, batch, after)
         pos = after
     return store
