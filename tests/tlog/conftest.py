@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from tlog_helpers import ORIGIN, add_events
 
 from eventlog.checkpoints import set_origin, write_key
 from eventlog.cli import main
 from eventlog.note import Signer
-from eventlog.store import append, init_log
-
-ORIGIN = "repatriation-archive.example/log"
-
-
-def agreements(start: int, count: int) -> list[dict[str, Any]]:
-    """``count`` valid submissions (agreements) numbered from ``start``."""
-    return [{"type": "agreement.recorded",
-             "data": {"agreement": f"agr-{n}", "title": f"Talks {n}",
-                      "source": {"attributed_to": "Coordination Headquarters", "party": "UA"}}}
-            for n in range(start, start + count)]
-
-
-def add_events(log_dir: Path, start: int, count: int) -> None:
-    append(log_dir, agreements(start, count), by="tester")
+from eventlog.store import init_log
 
 
 @pytest.fixture
@@ -60,7 +46,3 @@ def cli(log_dir: Path) -> Callable[..., Result]:
         return runner.invoke(main, ["--log", str(log_dir), *args], catch_exceptions=False)
 
     return run
-
-
-def log_lines(log_dir: Path) -> list[bytes]:
-    return (log_dir / "events.jsonl").read_bytes().split(b"\n")[:-1]

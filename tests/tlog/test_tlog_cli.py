@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
-from conftest import ORIGIN, add_events, log_lines
 from test_tlog_merkle import ref_proof
+from tlog_helpers import ORIGIN, add_events, log_lines
 
 from eventlog.merkle import tree_root
 from eventlog.note import CheckpointBody, Note, Signer

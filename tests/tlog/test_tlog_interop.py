@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import ORIGIN, add_events, log_lines
+from tlog_helpers import ORIGIN, add_events, log_lines
 
 from eventlog.merkle import tree_root, verify_consistency, verify_inclusion
 from eventlog.note import Note, Signer, Verifier
