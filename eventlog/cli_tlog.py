@@ -90,7 +90,7 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-@click.command()
+@click.command(short_help="Create a signing key; print its verifier key.")
 @click.argument("name")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Private key file to create (mode 0600; never overwritten).")
@@ -108,7 +108,7 @@ def keygen(ctx: click.Context, name: str, out: str) -> None:
     click.echo(str(signer.verifier))
 
 
-@click.group()
+@click.group(short_help="Set or show the log's origin.")
 def origin() -> None:
     """The log's origin: the unique name its checkpoints carry (set once)."""
 
@@ -139,7 +139,7 @@ def origin_show(ctx: click.Context) -> None:
     click.echo(name)
 
 
-@click.command()
+@click.command(short_help="Sign and keep a checkpoint of the log's Merkle tree.")
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="Private key file written by `eventlog keygen`.")
 @click.pass_context
@@ -153,7 +153,7 @@ def checkpoint(ctx: click.Context, key_file: str) -> None:
     click.echo(note, nl=False)
 
 
-@click.command()
+@click.command(short_help="Print an inclusion or a consistency proof.")
 @click.argument("seq", type=click.IntRange(min=1), required=False)
 @click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False),
               help="Signed checkpoint the event must be in.")
@@ -176,7 +176,7 @@ def prove(ctx: click.Context, seq: int | None, checkpoint_file: str | None,
     click.echo(prove_inclusion(ctx.obj, seq, _read(checkpoint_file)), nl=False)
 
 
-@click.command("check-proof")
+@click.command("check-proof", short_help="Check an inclusion proof without the log.")
 @click.argument("proof", type=click.Path(dir_okay=False, exists=True))
 @click.option("--line", "line_file", required=True, type=click.Path(dir_okay=False, exists=True),
               help="The event's exact line (as in events.jsonl).")
@@ -189,7 +189,8 @@ def check_proof(proof: str, line_file: str, vkey: str) -> None:
     click.echo(f"OK: seq {seq} is in {body.origin} at size {body.size}")
 
 
-@click.command("check-consistency")
+@click.command("check-consistency",
+               short_help="Check a consistency proof without the log.")
 @click.argument("old", type=click.Path(dir_okay=False, exists=True))
 @click.argument("new", type=click.Path(dir_okay=False, exists=True))
 @click.argument("proof", type=click.Path(dir_okay=False, exists=True))

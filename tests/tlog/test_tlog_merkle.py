@@ -241,3 +241,28 @@ def test_proofs_for_impossible_sizes_are_refused() -> None:
         consistency_path(3, 2, nodes)
     assert not verify_inclusion(ref_leaf(b"a"), 2, 2, [], ref_mth([b"a", b"b"]))
     assert not verify_consistency(3, 2, EMPTY_ROOT, EMPTY_ROOT, [])
+
+
+@settings(max_examples=6, deadline=None)
+@given(batches=st.lists(st.integers(1, 9), min_size=1, max_size=12))
+def test_real_appends_in_any_batches_keep_the_tree(tmp_path_factory: pytest.TempPathFactory,
+                                                   batches: list[int]) -> None:
+    """Events appended through the store in any batches leave the RFC 9162 tree of the log."""
+    from tlog_helpers import add_events, log_lines
+
+    from eventlog.store import init_log
+
+    log = tmp_path_factory.mktemp("log")
+    init_log(log)
+    start = 1
+    for count in batches:
+        add_events(log, start, count)
+        start += count
+    lines = log_lines(log)
+    with TreeStore(log) as store:
+        for n in range(1, len(lines) + 1):
+            root = ref_mth(lines[:n])
+            assert Frontier.of(n, store.node).root() == root
+            for i in range(n):
+                assert ref_verify_inclusion(ref_leaf(lines[i]), i, n,
+                                            inclusion_path(i, n, store.node), root)
