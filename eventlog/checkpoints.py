@@ -209,6 +209,9 @@ def sign_checkpoint(log_dir: str | os.PathLike[str], signer: Signer) -> tuple[st
     origin = read_origin(log_dir)
     if origin is None:
         raise TransparencyConfig("the log has no origin: set it with `eventlog origin set`")
+    if signer.name != origin:  # tlog-checkpoint: the log's key name SHOULD be the origin
+        raise TransparencyConfig(f"the key is named {signer.name!r}, the log's origin is "
+                                 f"{origin!r}: create the key with `eventlog keygen {origin}`")
     vkey_path = log_dir / VKEY_FILE
     key = archive_key(log_dir) if vkey_path.exists() else None
     if key is None and kept(log_dir):

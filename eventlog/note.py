@@ -166,9 +166,13 @@ class Note:
         return cls(text, tuple(signatures))
 
     def verified_by(self, key: Verifier) -> bool:
-        """Whether a signature line of ``key`` signs the text; other signers' lines are ignored."""
-        return any(name == key.name and khash == key.hash and key.verify(self.text.encode(), sig)
-                   for name, khash, sig in self.signatures)
+        """Whether ``key`` signs the text: it has a line, and every line of its name and hash
+        verifies (signed-note: a known key's bad line rejects the note); lines of other keys
+        are ignored."""
+        mine = [sig for name, khash, sig in self.signatures
+                if name == key.name and khash == key.hash]
+        text = self.text.encode()
+        return bool(mine) and all(key.verify(text, sig) for sig in mine)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,9 @@ def test_checkpoint_needs_an_origin_and_the_archives_key(tmp_path: Path, cli: Cl
     other = tmp_path / "other.key"
     cli("keygen", ORIGIN, "--out", str(other))
     one_error(cli("checkpoint", "--key", str(other)), "archive's verifier key")
+    misnamed = tmp_path / "misnamed.key"
+    cli("keygen", "someone.example/key", "--out", str(misnamed))
+    one_error(cli("checkpoint", "--key", str(misnamed)), "origin")
     (log_dir / "origin").unlink()
     one_error(cli("checkpoint", "--key", str(key_file)), "no origin")
 

@@ -125,3 +125,37 @@ def test_a_checkpoint_needs_the_expected_signer() -> None:
         open_checkpoint(note, signer.verifier)
     body, _ = open_checkpoint(note + signer.sign(text), signer.verifier)
     assert body.size == 1
+
+
+# c2sp.org/signed-note and c2sp.org/tlog-checkpoint: their examples (no verifier key is given)
+SPEC_NOTE = ("Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned \u00e8 "
+             "subito sera.\n\n\u2014 quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i"
+             "5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n")
+SPEC_CHECKPOINT = (
+    "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
+    "\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7"
+    "u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n")
+
+
+def test_spec_note_text_ends_at_the_last_empty_line() -> None:
+    """The signed-note example: its text keeps its own empty line; one signature line."""
+    note = Note.parse(SPEC_NOTE)
+    assert note.text.endswith("\n\ned \u00e8 subito sera.\n")
+    assert [(n, len(sig)) for n, _, sig in note.signatures] == [("quasimodo.example/salvatore",
+                                                                 64)]
+
+
+def test_spec_checkpoint_parses() -> None:
+    """The tlog-checkpoint example: origin, tree size and a 32-byte root hash."""
+    body = CheckpointBody.parse(Note.parse(SPEC_CHECKPOINT).text)
+    assert (body.origin, body.size, len(body.root)) == ("example.com/behind-the-sofa", 20852163,
+                                                        32)
+    assert str(body) == SPEC_CHECKPOINT[: SPEC_CHECKPOINT.index("\n\n") + 1]
+
+
+def test_a_known_keys_bad_line_rejects_the_note() -> None:
+    """A second line of the same key that fails to verify rejects the note (signed-note)."""
+    bad = PETER_SIG[:60] + "ABCD" + PETER_SIG[60:]
+    assert not Note.parse(TEXT + "\n" + PETER_SIG + bad).verified_by(Verifier.parse(PETER_VKEY))
+    assert Note.parse(TEXT + "\n" + PETER_SIG + PETER_SIG).verified_by(
+        Verifier.parse(PETER_VKEY))
