@@ -26,6 +26,7 @@ from eventlog.checkpoints import (
     prove_inclusion,
     set_origin,
     sign_checkpoint,
+    verify_kept,
     write_key,
 )
 from eventlog.note import Signer
@@ -112,29 +113,19 @@ class Subject:
         start = time.perf_counter()
         sign_checkpoint(self.log, self.signer)
         self.note("checkpoint after 100 appends (library)", time.perf_counter() - start)
-        self.append(100)
-        self.timed("checkpoint after 100 appends (CLI)",
-                   _cli(["checkpoint", "--key", str(self.key_file)], self.log))
         new = self.new.read_bytes()
         self.timed("prove SEQ (library)", lambda: prove_inclusion(self.log, self.seq, new), 5)
-        self.timed("prove SEQ (CLI)",
-                   _cli(["prove", str(self.seq), "--checkpoint", str(self.new)], self.log))
         self.timed("prove --consistency (library)", lambda: prove_consistency(
             self.log, self.old.read_bytes(), new), 5)
-        self.timed("prove --consistency (CLI)",
-                   _cli(["prove", "--consistency", str(self.old), str(self.new)], self.log))
-        vkey, v = str(self.signer.verifier), self.signer.verifier
+        v = self.signer.verifier
         self.timed("check-proof (library)", lambda: check_inclusion(self.proof, self.line, v),
                    20)
-        self.timed("check-proof (CLI)", _cli(
-            ["check-proof", str(self.files["proof"]), "--line", str(self.files["line"]),
-             "--vkey", vkey], self.log))
         old = self.old.read_bytes()
         self.timed("check-consistency (library)",
                    lambda: check_consistency(old, new, self.cons, v), 20)
-        self.timed("check-consistency (CLI)", _cli(
-            ["check-consistency", str(self.old), str(self.new), str(self.files["cons"]),
-             "--vkey", vkey], self.log))
+        start = time.perf_counter()
+        verify_kept(self.log)
+        self.note("verify's pass over kept checkpoints (library)", time.perf_counter() - start)
         with_tree, without = single_appends(self.log, self.gen, 20)
         self.figures.setdefault("single append, tree maintained", []).extend(with_tree)
         self.figures.setdefault("single append, no tree", []).extend(without)
@@ -143,6 +134,44 @@ class Subject:
             path = existing_log(self.log)
             tree.sync(path, read_tail(path).position)
         self.note("lazy catch-up, per event", (time.perf_counter() - start) / 20)
+
+
+    def cli_commands(self) -> dict[str, tuple[Callable[[], None], Callable[[], Any]]]:
+        """Each command as (what to do before it, untimed; the command)."""
+        vkey = str(self.signer.verifier)
+
+        def nothing() -> None:
+            pass
+
+        return {
+            "checkpoint after 100 appends (CLI)": (
+                lambda: self.append(100),
+                _cli(["checkpoint", "--key", str(self.key_file)], self.log)),
+            "prove SEQ (CLI)": (nothing, _cli(
+                ["prove", str(self.seq), "--checkpoint", str(self.new)], self.log)),
+            "prove --consistency (CLI)": (nothing, _cli(
+                ["prove", "--consistency", str(self.old), str(self.new)], self.log)),
+            "check-proof (CLI)": (nothing, _cli(
+                ["check-proof", str(self.files["proof"]), "--line", str(self.files["line"]),
+                 "--vkey", vkey], self.log)),
+            "check-consistency (CLI)": (nothing, _cli(
+                ["check-consistency", str(self.old), str(self.new), str(self.files["cons"]),
+                 "--vkey", vkey], self.log)),
+        }
+
+
+def time_clis(subjects: list[Subject], runs: int) -> None:
+    """Each command run on every size in turn, ``runs`` times: the sizes' runs alternate
+    closely in time, so that a shared machine's load weighs on both alike."""
+    commands = [s.cli_commands() for s in subjects]
+    for _ in range(runs):
+        for name in commands[0]:
+            for subject, table in zip(subjects, commands, strict=True):
+                before, command = table[name]
+                before()
+                start = time.perf_counter()
+                command()
+                subject.note(name, time.perf_counter() - start)
 
 
 def single_appends(log: Path, gen: Generator, count: int) -> tuple[list[float], list[float]]:
@@ -171,6 +200,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10k,1M")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--cli-runs", type=int, default=15)
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
     sizes = [parse_size(s) for s in args.sizes.split(",")]
@@ -179,6 +209,7 @@ def main() -> int:
         for _ in range(args.runs):
             for subject in subjects:
                 subject.one_round()
+        time_clis(subjects, args.cli_runs)
     small, large = subjects[0], subjects[-1]
     print(f"| figure (median) | {' | '.join(f'{s.size:,} events' for s in subjects)} | "
           f"{large.size:,} / {small.size:,} |")
