@@ -157,10 +157,13 @@ def _rebuilt(store: TreeStore, path: Path, tail: Position, attempt: Callable[[],
     """``attempt()``; if the store lacks or contradicts a hash, rebuild it and try once more."""
     try:
         return attempt()
-    except (TreeMissing, ProofFailed):  # the second attempt's TreeMissing is a real fault
+    except (TreeMissing, ProofFailed):
         store.reset()
         store.sync(path, tail)
+    try:
         return attempt()
+    except TreeMissing as exc:  # not after a rebuild from the log, under the lock
+        raise ProofFailed(f"the tree store rebuilt from the log is incomplete: {exc}") from None
 
 
 def _derived_root(log_dir: Path, store: TreeStore, path: Path, tail: Position,
@@ -168,12 +171,12 @@ def _derived_root(log_dir: Path, store: TreeStore, path: Path, tail: Position,
     """The root of the log's tree, from the newest kept checkpoint's signed root and the
     log's lines after it (or from every line if none is kept)."""
     base: CheckpointBody | None = None
-    if key is not None:
-        for candidate in reversed(kept(log_dir)):
-            body = open_kept(log_dir, candidate, key, origin)
-            if body.size <= tail.seq:
-                base = body
-                break
+    newest = kept(log_dir)[-1:]
+    if key is not None and newest:
+        base = open_kept(log_dir, newest[0], key, origin)
+        if base.size > tail.seq:
+            raise ProofFailed(f"kept checkpoint {newest[0].name} names {base.size} lines, the "
+                              f"log has {tail.seq}: lines were removed")
     frontier, offset = Frontier(), 0
     if base is not None:
         frontier, offset = _trusted_frontier(store, path, tail, base)

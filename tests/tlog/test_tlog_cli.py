@@ -231,6 +231,7 @@ def test_a_cut_log_is_caught_by_its_checkpoint(cli: Cli, log_dir: Path, key_file
     lines = log_lines(log_dir)
     (log_dir / "events.jsonl").write_bytes(b"".join(x + b"\n" for x in lines[:-1]))
     one_error(cli("verify"), "lines were removed")
+    one_error(cli("checkpoint", "--key", str(key_file)), "lines were removed")
 
 
 def test_a_tampered_tree_store_is_never_signed(cli: Cli, log_dir: Path, key_file: Path) -> None:
