@@ -65,6 +65,8 @@ def verify_checkpoints(log_dir: str) -> str:
     bodies = verify_kept(log_dir)
     if not bodies:
         return ""
+    if len(bodies) == 1:
+        return ", 1 signed checkpoint holds"
     return f", {len(bodies)} signed checkpoints hold"
 
 

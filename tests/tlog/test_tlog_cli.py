@@ -170,6 +170,7 @@ def test_consistency_between_checkpoints_checks_without_the_log(tmp_path: Path, 
                                                                 key_file: Path) -> None:
     """prove --consistency OLD NEW prints base64 lines that check-consistency accepts."""
     _proof_files(tmp_path, cli, log_dir, key_file)
+    assert "2 signed checkpoints hold" in cli("verify").stdout
     old, new = (str(log_dir / "checkpoints" / f"{n}.checkpoint") for n in (5, 11))
     result = cli("prove", "--consistency", old, new)
     assert result.exit_code == 0, result.output
@@ -200,7 +201,7 @@ def test_verify_checks_kept_checkpoints_and_ignores_witness_lines(cli: Cli, log_
     kept.write_text(text + Signer.generate("witness.example").sign(body))
     result = cli("verify")
     assert result.exit_code == 0, result.output
-    assert "1 signed checkpoints hold" in result.stdout
+    assert "1 signed checkpoint holds" in result.stdout
 
 
 def _rewrite(log_dir: Path, seq: int, old: bytes, new: bytes) -> None:
