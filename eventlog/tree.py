@@ -1,7 +1,7 @@
 """The Merkle tree's derived store: ``.tree.sqlite`` beside the log, rebuildable at any time.
 
-It holds the hash of every complete subtree (``node``: level, index, hash), the
-end offset of every line (``line``), and the receipt of the prefix it covers
+It holds the hash of every complete subtree (``node``: level, index, hash, and
+for a leaf the end offset of its line), and the receipt of the prefix it covers
 (``meta``: seq, offset and chain hash of the last line). Before it is used the
 receipt is checked against the log (that line is still there, and its leaf hash
 is the stored leaf); otherwise it is rebuilt. Appending a line adds its leaf and
@@ -27,15 +27,18 @@ from eventlog.merkle import Frontier, Nodes, leaf_hash, node_hash
 from eventlog.reader import EMPTY, Position, line_ending_at, scan_lines
 
 TREE_FILE = ".tree.sqlite"
-_VERSION = "1"
-_COMMIT_EVERY = 100_000
+_VERSION = "2"
+_COMMIT_ROWS = 200_000
+"""A rebuild commits every so many rows (about half as many lines): bounded memory."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS node (
     level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    end_offset INTEGER,  -- leaves only: where line idx + 1 ends in the log
     PRIMARY KEY (level, idx)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS line (seq INTEGER PRIMARY KEY, end_offset INTEGER NOT NULL);
 """
+_Row = tuple[int, int, bytes, int | None]
+"""A ``node`` row: level, index, hash, and the line's end offset for a leaf."""
 _POOL: dict[tuple[str, int, int], tuple[tuple[int, int], sqlite3.Connection]] = {}
 """One kept connection per store, process and thread: opening one costs as much as an append."""
 
@@ -73,6 +76,10 @@ class TreeStore:
         try:
             db.execute("PRAGMA synchronous=OFF")  # checked against the log before use
             db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA user_version").fetchone()[0] != int(_VERSION):
+                # another layout (or a new file): derived data, so start again
+                db.executescript("DROP TABLE IF EXISTS node; DROP TABLE IF EXISTS line; "
+                                 f"DROP TABLE IF EXISTS meta; PRAGMA user_version={_VERSION};")
             db.executescript(_SCHEMA)
             db.execute("SELECT count(*) FROM meta").fetchone()
         except sqlite3.DatabaseError:
@@ -85,10 +92,8 @@ class TreeStore:
         if kept is None:
             return None
         identity, db = kept
-        with suppress(sqlite3.DatabaseError):
-            if identity == _identity(self.path):
-                db.execute("SELECT count(*) FROM meta").fetchone()
-                return db
+        if identity == _identity(self.path):  # the same file: damage in place shows on use
+            return db
         db.close()
         return None
 
@@ -151,14 +156,15 @@ class TreeStore:
         """Where line ``seq`` ends in the log (0 for seq 0)."""
         if seq == 0:
             return 0
-        row = self.db.execute("SELECT end_offset FROM line WHERE seq = ?", (seq,)).fetchone()
-        if row is None:
+        row = self.db.execute("SELECT end_offset FROM node WHERE level = 0 AND idx = ?",
+                              (seq - 1,)).fetchone()
+        if row is None or not isinstance(row[0], int):
             raise TreeMissing(f"no offset for line {seq}")
         return int(row[0])
 
     # -- writing ------------------------------------------------------------------
     def reset(self) -> None:
-        self.db.executescript("DELETE FROM node; DELETE FROM line; DELETE FROM meta;")
+        self.db.executescript("DELETE FROM node; DELETE FROM meta;")
 
     def _trusted_start(self, log_path: Path, tail: Position) -> Position:
         """The stored receipt if the log still holds it and the stored leaf matches, else EMPTY."""
@@ -184,8 +190,7 @@ class TreeStore:
         if start.seq == 0:
             self.reset()
         frontier = self._frontier(start.seq)
-        rows: list[tuple[int, int, bytes]] = []
-        ends: list[tuple[int, int]] = []
+        rows: list[_Row] = []
         seq, prev, covered = start.seq, start.hash, start.offset
         for line, end in scan_lines(log_path, start.offset):
             if end > tail.offset:
@@ -194,17 +199,16 @@ class TreeStore:
             if not _chains(line, seq, prev):
                 raise CorruptLog("cannot add this line to the tree: its seq or prev does not "
                                  "continue the chain", line=seq)
-            self._add(frontier, line, rows)
-            ends.append((seq, end))
+            self._add(frontier, line, end, rows)
             prev, covered = line_hash(line), end
-            if len(ends) >= _COMMIT_EVERY:
-                self._commit(rows, ends, Position(seq, covered, prev), frontier)
-                rows, ends = [], []
+            if len(rows) >= _COMMIT_ROWS:
+                self._commit(rows, Position(seq, covered, prev), frontier)
+                rows = []
         position = Position(seq, covered, prev)
         if position != tail:
             raise CorruptLog("the tree could not be brought up to the log's tail",
                              line=tail.seq, seq=tail.seq)
-        self._commit(rows, ends, position, frontier)
+        self._commit(rows, position, frontier)
 
     def extend(self, before: Position, lines: Sequence[bytes], after: Position) -> bool:
         """Add the lines (without their newlines) an append wrote after ``before``; False
@@ -216,16 +220,14 @@ class TreeStore:
         elif current != before:
             return False
         frontier = self._frontier(before.seq, meta.get("frontier"))
-        rows: list[tuple[int, int, bytes]] = []
-        ends, seq, end = [], before.seq, before.offset
+        rows: list[_Row] = []
+        end = before.offset
         for line in lines:
-            seq += 1
             end += len(line) + 1
-            self._add(frontier, line, rows)
-            ends.append((seq, end))
-        if seq != after.seq or end != after.offset:
+            self._add(frontier, line, end, rows)
+        if before.seq + len(lines) != after.seq or end != after.offset:
             return False
-        self._commit(rows, ends, after, frontier)
+        self._commit(rows, after, frontier)
         return True
 
     def _frontier(self, size: int, kept: str | None = None) -> list[tuple[int, bytes]]:
@@ -239,26 +241,27 @@ class TreeStore:
         return [(n.bit_length() - 1, h) for n, h in f.stack]
 
     @staticmethod
-    def _add(frontier: list[tuple[int, bytes]], line: bytes,
-             rows: list[tuple[int, int, bytes]]) -> None:
+    def _add(frontier: list[tuple[int, bytes]], line: bytes, end: int,
+             rows: list[_Row]) -> None:
+        """The rows for one more leaf (ending at ``end`` in the log) and the subtrees it
+        completes; ``frontier`` moves past it."""
         index = sum(1 << level for level, _ in frontier)
         h = leaf_hash(line)
-        rows.append((0, index, h))
+        rows.append((0, index, h, end))
         level = 0
         while frontier and frontier[-1][0] == level:
             _, left = frontier.pop()
             h = node_hash(left, h)
             level += 1
-            rows.append((level, index >> level, h))
+            rows.append((level, index >> level, h, None))
         frontier.append((level, h))
 
-    def _commit(self, rows: list[tuple[int, int, bytes]], ends: list[tuple[int, int]],
-                position: Position, frontier: list[tuple[int, bytes]]) -> None:
+    def _commit(self, rows: list[_Row], position: Position,
+                frontier: list[tuple[int, bytes]]) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("INSERT OR REPLACE INTO node VALUES (?, ?, ?)", rows)
-            db.executemany("INSERT OR REPLACE INTO line VALUES (?, ?)", ends)
+            db.executemany("INSERT OR REPLACE INTO node VALUES (?, ?, ?, ?)", rows)
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                            [("version", _VERSION), ("seq", str(position.seq)),
                             ("offset", str(position.offset)), ("hash", position.hash),
