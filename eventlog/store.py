@@ -47,7 +47,6 @@ from eventlog.index import Index
 from eventlog.reader import Position, log_file
 from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_changes
 from eventlog.tail import Tail, read_tail
-from eventlog.tree import extend_after_append
 
 __all__ = [
     "FAILPOINT_ENV", "LOCK_FILE", "PENDING_FILE", "QUARANTINE_DIR", "Appended", "Tail",
@@ -221,11 +220,8 @@ def _append_locked(
         last = results[-1] if results[-1].status == "appended" else next(
             r for r in reversed(results) if r.status == "appended")
         assert last.hash is not None
-        after = Position(last.seq, tail.position.offset + len(data), last.hash)
         with suppress(sqlite3.Error):  # the batch is durable; the next sync catches the index up
-            index.commit(overlay, after)
-        # the Merkle tree, likewise derived: caught up by the next reader if this fails
-        extend_after_append(log_dir, tail.position, [line[:-1] for line in lines], after)
+            index.commit(overlay, Position(last.seq, tail.position.offset + len(data), last.hash))
         return results
     finally:
         index.close()

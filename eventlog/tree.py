@@ -7,6 +7,10 @@ receipt is checked against the log (that line is still there, and its leaf hash
 is the stored leaf); otherwise it is rebuilt. Appending a line adds its leaf and
 the subtrees it completes: O(log n) hashes, never a pass over the log.
 
+The store is caught up lazily: an append does not touch it (that keeps the durable
+append exactly as fast as without a tree); ``checkpoint`` and ``prove`` bring it up
+to the log's tail from its receipt under the append lock, hashing only the new lines.
+
 A stored hash is never what a checkpoint or a proof is trusted on: ``checkpoints``
 re-derives each signed root from the log's bytes, and every proof is verified
 against its signed root before it is printed.
@@ -18,7 +22,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Sequence
-from contextlib import suppress
 from pathlib import Path
 
 from eventlog.codec import decode, line_hash
@@ -211,8 +214,8 @@ class TreeStore:
         self._commit(rows, position, frontier)
 
     def extend(self, before: Position, lines: Sequence[bytes], after: Position) -> bool:
-        """Add the lines (without their newlines) an append wrote after ``before``; False
-        (nothing done) if the store is not at ``before``: the next ``sync`` catches it up."""
+        """Add lines (without their newlines) written after ``before``, as an eager caller
+        would after each append; False (nothing done) if the store is not at ``before``."""
         meta = self._meta()
         current = self.position(meta)
         if current is None and before.seq == 0:
@@ -295,14 +298,3 @@ def read_line(log_path: Path, store: TreeStore, seq: int) -> bytes:
     if line is None or found != seq:
         raise TreeMissing(f"line {seq} is not where the store says")
     return line
-
-
-def extend_after_append(log_dir: str | os.PathLike[str], before: Position,
-                        lines: Sequence[bytes], after: Position) -> None:
-    """Keep the tree current after a durable append (called by the store, under its lock).
-
-    Only derived data: any failure leaves the store behind, and the next reader's
-    ``sync`` catches it up from its receipt.
-    """
-    with suppress(sqlite3.Error, TreeMissing, OSError), TreeStore(log_dir) as store:
-        store.extend(before, lines, after)

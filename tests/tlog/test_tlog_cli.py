@@ -282,14 +282,22 @@ def test_init_refuses_a_bad_origin_before_creating_anything(tmp_path: Path) -> N
     assert not new.exists()
 
 
-def test_each_append_keeps_the_tree_current(log_dir: Path) -> None:
-    """After an append the store's receipt is the log's last line and its root the log's tree."""
+def test_appends_leave_the_tree_to_be_caught_up_by_readers(cli: Cli, log_dir: Path,
+                                                           key_file: Path) -> None:
+    """An append does not touch the tree store; prove brings it to the log's tail and tree."""
     from eventlog.merkle import Frontier
     from eventlog.reader import log_file
     from eventlog.tail import read_tail
     from eventlog.tree import TreeStore
 
+    cli("checkpoint", "--key", str(key_file))
     add_events(log_dir, 6, 3)
+    with TreeStore(log_dir) as store:
+        position = store.position()
+        assert position is not None and position.seq == 5
+    cli("checkpoint", "--key", str(key_file))
+    assert cli("prove", "7", "--checkpoint",
+               str(log_dir / "checkpoints" / "8.checkpoint")).exit_code == 0
     with TreeStore(log_dir) as store:
         assert store.position() == read_tail(log_file(log_dir)).position
         assert Frontier.of(8, store.node).root() == tree_root(log_lines(log_dir))
