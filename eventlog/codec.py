@@ -43,6 +43,85 @@ def encode(record: Record) -> bytes:
     return orjson.dumps({key: record[key] for key in RECORD_KEYS})
 
 
+MAX_DEPTH = 255
+"""The deepest nesting of arrays and objects the codec writes or reads (orjson's own)."""
+
+
+def data_json(data: dict[str, Any]) -> bytes:
+    """An event's data as spliced into its line: compact JSON, an exact-size copy.
+
+    orjson returns its whole output buffer (about 4 KiB) as the bytes object; a batch
+    keeps one per event. Raises ``TypeError`` for an integer over 64 bits and
+    ``ValueError`` for nesting deeper than ``MAX_DEPTH``; ``unencodable`` words both.
+    """
+    try:
+        return bytes(memoryview(orjson.dumps(data)))
+    except orjson.JSONEncodeError as exc:
+        if "recursion" in str(exc).lower() or "depth" in str(exc).lower():
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise TypeError(str(exc)) from None
+
+
+def unencodable(exc: Exception) -> str:
+    """Why a value cannot be stored, in words (from ``data_json`` or the models' dump)."""
+    text = str(exc).lower()
+    if "depth" in text or "recursion" in text or "nested" in text:
+        return f"values are nested deeper than {MAX_DEPTH} levels"
+    return "integers must fit in 64 bits"
+
+
+class LineBuilder:
+    """Builds the stored lines of one batch: ``encode``'s bytes, spliced from their parts.
+
+    Every line of a batch shares its version, ``recorded_at`` and ``recorded_by``; those
+    are dumped once, and the data's JSON from validation is reused rather than dumped
+    again. ``tests/eventlog/test_codec_splice.py`` checks the result is byte for byte
+    what ``encode`` writes of the same record.
+    """
+
+    def __init__(self, recorded_at: str, recorded_by: str) -> None:
+        self._types: dict[str, bytes] = {}
+        self._middle = b',"v":%d,"data":' % SCHEMA_VERSION
+        self._suffix = (b',"recorded_at":' + orjson.dumps(recorded_at) + b',"recorded_by":'
+                        + orjson.dumps(recorded_by) + b',"prev":"')
+
+    def line(self, seq: int, event_id: str, event_type: str, data_json: bytes,
+             prev: str) -> bytes:
+        """The line (without newline) of one event; ``data_json`` is ``orjson.dumps(data)``."""
+        kind = self._types.get(event_type)
+        if kind is None:
+            kind = self._types[event_type] = orjson.dumps(event_type)
+        return b"".join((b'{"seq":%d,"id":' % seq, orjson.dumps(event_id), b',"type":', kind,
+                         self._middle, data_json, self._suffix, prev.encode("ascii"), b'"}'))
+
+
+_PREV_TAIL = len('"prev":"') + 64 + 2
+
+
+def prev_of(line: bytes) -> str | None:
+    """The ``prev`` of a line the store wrote (it comes last), without parsing the line."""
+    if line[-_PREV_TAIL - 1 : -66] == b',"prev":"' and line.endswith(b'"}'):
+        prev = line[-66:-2]
+        if _HEX64_RE.fullmatch(prev.decode("ascii", "replace")):
+            return prev.decode("ascii")
+    return None
+
+
+def parses(line: bytes) -> bool:
+    """Whether a line is JSON of any kind (at most ``MAX_LINE`` bytes).
+
+    This decides what a torn tail is: bytes after the last line that parses may be
+    left by a crash; a line that parses but cannot be read as a record is damage.
+    """
+    if len(line) > MAX_LINE:
+        return False
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
 def decode(line: bytes) -> Record:
     """Parse one stored line and upcast it to the current schema version.
 
