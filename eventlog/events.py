@@ -125,9 +125,20 @@ Date = Annotated[str, StringConstraints(strict=True), AfterValidator(_check_date
                  Field(json_schema_extra={"pattern": DATE_PATTERN})]
 """ISO 8601 date with reduced precision allowed (``2025``, ``2025-06``, ``2025-06-16``),
 or a closed interval of two (``2025-06/2025-12``)."""
-Slug = Annotated[
-    str, StringConstraints(strict=True, pattern=r"^[a-z0-9-]{1,64}$")
-]
+SLUG_PATTERN = r"^[a-z0-9-]{1,64}$"
+_SLUG_RE = re.compile(SLUG_PATTERN)
+
+
+@functools.lru_cache(maxsize=8192)
+def _check_slug(value: str) -> str:
+    if not _SLUG_RE.fullmatch(value):
+        raise ValueError(f"not a slug: {value!r} (a slug is 1 to 64 lowercase ASCII letters, "
+                         "digits and hyphens, as june-2025)")
+    return value
+
+
+Slug = Annotated[str, StringConstraints(strict=True), AfterValidator(_check_slug),
+                 Field(json_schema_extra={"pattern": SLUG_PATTERN})]
 """Id of an agreement, a round or a document: lowercase letters, digits and hyphens, at most 64."""
 EventId = Annotated[
     str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from eventlog import catalog
 from eventlog.catalog import CORRECTED, FACT_TYPES, RETRACTED, mark
 from eventlog.codec import Record
 
@@ -17,38 +18,40 @@ def _flow(data: dict[str, Any]) -> str:
     return f"{data.get('from', '?')}->{data['to']} {data['kind']} {_count(data['count'])}"
 
 
+def _scope(scope: dict[str, Any]) -> str:
+    return f"agreement {scope['agreement']}" if "agreement" in scope else f"since {scope['since']}"
+
+
+def _replaces(data: dict[str, Any]) -> str:
+    return f" (supersedes {data['supersedes']})" if "supersedes" in data else ""
+
+
+SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    catalog.AGREEMENT: lambda d: f"agreement {d['agreement']}: {d['title']}",
+    catalog.ROUND: lambda d: f"round {d['round']} on {d['occurred_on']}",
+    catalog.TRANSFER: lambda d: f"{_flow(d)} in round {d['round']}{_replaces(d)}",
+    catalog.TOTAL: lambda d: (f"total {_flow(d)} {_scope(d['scope'])} as of {d['as_of']}"
+                              f"{_replaces(d)}"),
+    catalog.OFFER: lambda d: f"offer {_flow(d)} as of {d['as_of']}",
+    catalog.NOTE: lambda d: str(d["text"]),
+    catalog.SOURCE: lambda d: (f"document {d['document']}: {d.get('outlet', 'no outlet named')}"
+                               + (f" of {d['published_on']}" if "published_on" in d else "")),
+    catalog.CORRECTED: lambda d: (f"corrects {d['target']}: {', '.join(d['changes'])} "
+                                  f"({d['reason']})"),
+    catalog.RETRACTED: lambda d: f"retracts {d['target']} ({d['reason']})",
+}
+"""One summary per event type of the catalogue (``tests/test_catalog.py`` checks each)."""
+
+
 def summary(record: Record) -> str:
-    """What a record says, in one line."""
+    """What a record says, in one line (a type this version does not know: its name)."""
     data = record["data"]
-    kind = record["type"]
-    source = data.get("source", {})
+    source = data.get("source") or {}
     by = source.get("attributed_to")
     inferred = " (inferred)" if source.get("attribution") == "inferred" else ""
     said = f"  [{by}{inferred}]" if by else ""
-    if kind == "agreement.recorded":
-        text = f"agreement {data['agreement']}: {data['title']}"
-    elif kind == "round.recorded":
-        text = f"round {data['round']} on {data['occurred_on']}"
-    elif kind == "transfer.reported":
-        text = f"{_flow(data)} in round {data['round']}"
-    elif kind == "total.reported":
-        scope = data["scope"]
-        within = f"agreement {scope['agreement']}" if "agreement" in scope else (
-            f"since {scope['since']}")
-        text = f"total {_flow(data)} {within} as of {data['as_of']}"
-    elif kind == "offer.reported":
-        text = f"offer {_flow(data)} as of {data['as_of']}"
-    elif kind == "note.recorded":
-        text = data["text"]
-    elif kind == "source.recorded":
-        dated = f" of {data['published_on']}" if "published_on" in data else ""
-        outlet = data.get("outlet", "no outlet named")
-        text = f"document {data['document']}: {outlet}{dated}"
-    elif kind == "fact.corrected":
-        text = f"corrects {data['target']}: {', '.join(data['changes'])} ({data['reason']})"
-    else:
-        text = f"retracts {data['target']} ({data['reason']})"
-    return text + said
+    render = SUMMARIES.get(record["type"])
+    return (render(data) if render else f"({record['type']})") + said
 
 
 def escape(text: str) -> str:

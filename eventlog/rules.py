@@ -270,9 +270,9 @@ def _check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any
     slug_kind = IDENTITY_FIELDS.get(event_type)
     if slug_kind is not None and catalog.slug_owner(slug_kind, data[slug_kind]) is not None:
         raise RuleError(f"{slug_kind} '{data[slug_kind]}' is already recorded", slug_kind)
-    if event_type == "fact.corrected":
+    if event_type == vocabulary.CORRECTED:
         return corrected_data(catalog, data)
-    if event_type == "fact.retracted":
+    if event_type == vocabulary.RETRACTED:
         _target(catalog, data["target"])
     else:
         check_references(catalog, event_type, data)
@@ -283,7 +283,7 @@ def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
           data: dict[str, Any]) -> None:
     """Record an accepted event in ``catalog`` (corrections and retractions update targets)."""
     _apply(catalog, seq, event_id, event_type, data,
-           corrected_data(catalog, data) if event_type == "fact.corrected" else None)
+           corrected_data(catalog, data) if event_type == vocabulary.CORRECTED else None)
 
 
 def admit(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
@@ -320,7 +320,7 @@ def _apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
         catalog.events[data["target"]] = info._replace(data=_stored(new))
         if catalog.digests:
             catalog.contents[content_digest(info.type, new)] = data["target"]
-    elif event_type == "fact.retracted":
+    elif event_type == vocabulary.RETRACTED:
         target = catalog.event(data["target"])
         if target is not None:
             catalog.events[data["target"]] = target._replace(retracted=True)

@@ -351,3 +351,53 @@ def test_non_utf8_recorder_is_one_error_line(seeded: Path, cli: Run) -> None:
     assert result.exit_code == 1
     assert error_line(result) == "Error: --by: not UTF-8 text"
     assert before == (seeded / "events.jsonl").read_bytes()
+
+
+def test_non_utf8_eventlog_user_is_one_error_line(
+        seeded: Path, cli: Run, monkeypatch: Any) -> None:
+    """An EVENTLOG_USER that is not UTF-8 is one Error line naming the variable."""
+    monkeypatch.setenv("EVENTLOG_USER", "b\udcffad")
+    result = cli("retract", "offer-1", "--reason", "r")
+    assert result.exit_code == 1
+    assert error_line(result) == "Error: EVENTLOG_USER: not UTF-8 text"
+
+
+def test_slug_error_says_what_a_slug_is(seeded: Path, cli: Run) -> None:
+    """A bad slug typed as an option is explained in words, naming the option."""
+    result = cli("report", "round", "--round", "June 2025", "--occurred-on", "2025", *SRC_ARGS)
+    assert result.exit_code == 1
+    assert error_line(result) == (
+        "Error: --round: not a slug: 'June 2025' (a slug is 1 to 64 lowercase ASCII letters, "
+        "digits and hyphens, as june-2025)")
+
+
+def test_superseded_status_in_show(seeded: Path, cli: Run) -> None:
+    """A fact another current report supersedes is listed under --status superseded."""
+    assert cli("report", "transfer", "--round", "june-2025", "--kind", "bodies", "--from", "RU",
+               "--to", "UA", "--count", "6058", *SRC_ARGS, "--supersedes", "tr-ua",
+               "--id", "tr-ua-2").exit_code == 0
+    result = cli("show", "--json", "--status", "superseded")
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["tr-ua"]
+    table = cli("show", "--id", "tr-ua-2").stdout.splitlines()[1]
+    assert table.endswith("RU->UA bodies 6,058 in round june-2025 (supersedes tr-ua)  "
+                          "[Coordination Headquarters]")
+
+
+def test_inferred_attribution_is_shown(seeded: Path, cli: Run) -> None:
+    """`--attribution inferred` is stored and marked in the table; 'stated' is stored absent."""
+    assert cli("report", "note", "--text", "t", *SRC_ARGS, "--attribution", "inferred",
+               "--id", "n-inf").exit_code == 0
+    assert cli("report", "note", "--text", "u", *SRC_ARGS, "--attribution", "stated",
+               "--id", "n-st").exit_code == 0
+    assert records(seeded)[-2]["data"]["source"]["attribution"] == "inferred"
+    assert "attribution" not in records(seeded)[-1]["data"]["source"]
+    assert cli("show", "--id", "n-inf").stdout.splitlines()[1].endswith(
+        "t  [Coordination Headquarters (inferred)]")
+
+
+def test_interval_dates_are_accepted(seeded: Path, cli: Run) -> None:
+    """A round dated by an interval START/END is recorded as given."""
+    result = cli("report", "round", "--round", "r-late", "--occurred-on", "2025-06/2025-12",
+                 *SRC_ARGS)
+    assert result.exit_code == 0, result.output
+    assert records(seeded)[-1]["data"]["occurred_on"] == "2025-06/2025-12"
