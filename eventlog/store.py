@@ -46,7 +46,14 @@ from eventlog.errors import CorruptLog, InvalidEvent, LogUnavailable, SeqConflic
 from eventlog.events import IDENTITY_FIELDS, SUBMISSION, dump_data
 from eventlog.index import Index, Line, StaleIndex
 from eventlog.reader import EMPTY, Position, log_file
-from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_changes
+from eventlog.rules import (
+    MemoryCatalog,
+    RuleError,
+    admit,
+    check_duplicate,
+    digest,
+    stored_changes,
+)
 from eventlog.tail import Tail, read_tail
 
 __all__ = [
@@ -104,7 +111,7 @@ def _error_field(exc: ValidationError) -> tuple[str, str]:
     if loc and "." in loc[0] and loc[0].split(".")[0].isalpha():
         loc = loc[1:]  # drop the union tag ("transfer.reported") pydantic puts first
     field = ".".join(loc).replace("from_", "from")
-    message = err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "union_tag_invalid":
         field, message = "type", f"unknown event type {err['input'].get('type')!r}"
     elif err["type"] == "union_tag_not_found":
@@ -164,6 +171,7 @@ def append(
     expect_seq: int | None = None,
     now: dt.datetime | None = None,
     dry_run: bool = False,
+    allow_duplicate: bool = False,
 ) -> Results:
     """Append a batch of submitted events, all or nothing; durable when it returns.
 
@@ -173,7 +181,8 @@ def append(
     completes the recovery of an earlier crash (a pending batch rolled forward), which
     it does even if it then refuses the batch. With ``dry_run`` every check is made
     against the log as it is, nothing is written, no recovery is performed, and the
-    results say what would be appended.
+    results say what would be appended. ``allow_duplicate`` accepts a fact identical to
+    a current fact under a new id (another report of the same); without it that is refused.
     """
     log_dir = Path(log_dir)
     batch = parse_submissions(items)
@@ -193,7 +202,7 @@ def append(
             if created and not dry_run:
                 os.fchmod(fd, 0o644)
             return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now,
-                                  dry_run)
+                                  dry_run, allow_duplicate)
         except (OSError, sqlite3.Error) as exc:  # quarantine or index: the log is unchanged
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise LogUnavailable(str(log_dir), reason) from None
@@ -210,6 +219,7 @@ def _append_locked(
     expect_seq: int | None,
     now: dt.datetime | None,
     dry_run: bool,
+    allow_duplicate: bool = False,
 ) -> Results:
     path = log_file(log_dir)
     tail = read_tail(path) if path.exists() else Tail(EMPTY, None, 0)
@@ -227,10 +237,9 @@ def _append_locked(
                 index.preload(item[0] for item in batch if item[0] is not None)
                 index.preload_slugs((kind, item[2][kind]) for item in batch
                                     if (kind := IDENTITY_FIELDS.get(item[1])) is not None)
-                # content digests are not kept: a repeat is compared with its line
-                overlay = MemoryCatalog(parent=index, digests=False)
+                overlay = MemoryCatalog(parent=index)  # its digests find in-batch duplicates
                 results, lines = _stage(index, overlay, batch, tail.position, stamp,
-                                        recorded_by)
+                                        recorded_by, allow_duplicate)
                 break
             except StaleIndex:
                 if attempt == 2:
@@ -287,6 +296,7 @@ def _stage(
     position: Position,
     stamp: str,
     recorded_by: str,
+    allow_duplicate: bool = False,
 ) -> tuple[Results, list[tuple[bytes, str | None, bytes]]]:
     """Check each event against the log and the batch so far; build the lines to write.
 
@@ -318,7 +328,9 @@ def _stage(
         new_id = event_id or uuid.uuid4().hex
         seq += 1
         try:
-            admit(overlay, seq, new_id, event_type, data, blob)
+            if not allow_duplicate:
+                check_duplicate(overlay, event_type, data)
+            admit(overlay, seq, new_id, event_type, data, blob, recorded_on=stamp[:10])
         except RuleError as exc:
             raise InvalidEvent(str(exc), index=number, field=exc.field) from None
         line = build(seq, new_id, event_type, blob, prev)

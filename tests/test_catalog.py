@@ -35,7 +35,7 @@ def test_vocabulary_matches_the_models() -> None:
 
 def test_every_event_type_has_a_show_summary() -> None:
     """``eventlog show`` summarises every event type in words of its own."""
-    from eventlog.render import summary
+    from eventlog.render import SUMMARIES, summary
 
     samples = {
         catalog.AGREEMENT: {"agreement": "a", "title": "T"},
@@ -47,9 +47,21 @@ def test_every_event_type_has_a_show_summary() -> None:
         catalog.OFFER: {"kind": "bodies", "from": "RU", "to": "UA", "as_of": "2025",
                         "count": {"value": 1, "qualifier": "exact"}},
         catalog.NOTE: {"text": "n"},
+        catalog.SOURCE: {"document": "d", "outlet": "Reuters"},
         catalog.CORRECTED: {"target": "x", "changes": {"label": "L"}, "reason": "why"},
         catalog.RETRACTED: {"target": "x", "reason": "why"},
     }
     assert set(samples) == set(catalog.EVENT_TYPES)
+    assert set(SUMMARIES) == set(catalog.EVENT_TYPES)
     lines = {summary({"type": t, "data": d}) for t, d in samples.items()}  # type: ignore[typeddict-item]
     assert len(lines) == len(samples)
+
+
+def test_source_options_are_the_source_model_fields() -> None:
+    """`report`, `correct` and `retract` offer one option per field of ``Source``, no more."""
+    from eventlog.cli_report import _SOURCE_CHOICES, _SOURCE_HELP, _SOURCE_REQUIRED
+
+    fields = events.Source.model_fields
+    assert list(_SOURCE_HELP) == list(fields)
+    assert {n for n, f in fields.items() if f.is_required()} == set(_SOURCE_REQUIRED)
+    assert _SOURCE_CHOICES["party"] == _literal(fields["party"].annotation)

@@ -227,7 +227,7 @@ from eventlog.store import append, init_log
 log = sys.argv[1]
 init_log(log)
 event = lambda n: {"type": "note.recorded", "id": f"n{n}",
-                   "data": {"text": "t", "source": {"attributed_to": "a", "party": "UA"}}}
+                   "data": {"text": f"t{n}", "source": {"attributed_to": "a", "party": "UA"}}}
 append(log, [event(1), event(2)])
 open(log + "/events.jsonl", "ab").write(b'{"torn')
 append(log, [event(3)])
