@@ -33,7 +33,7 @@ from projections.lines import Lines
 from projections.timeaxes import stamp
 
 STORE_FILE = "archive.sqlite"
-FORMAT = "readmodel-5"
+FORMAT = "readmodel-6"
 """The store's format; a store of another format is rebuilt from the log."""
 BIG_CATCH_UP = 32 << 20
 """A catch-up of more new bytes than this gets a 64 MiB page cache (8 MiB otherwise)."""
