@@ -283,16 +283,19 @@ class CaughtUp:
 def catch_up(
     log_dir: str | os.PathLike[str], out: str | os.PathLike[str], full: bool = False
 ) -> CaughtUp:
-    """Fold the lines the store has not seen, in one transaction; raises ``BrokenLog``,
-    ``StoreMismatch`` and eventlog's ``LogNotFound`` with the store unchanged."""
+    """Fold the lines the store has not seen, in one transaction (with ``full``, the whole
+    log into a new store: ``projections.build``); raises ``BrokenLog``, ``StoreMismatch``
+    and eventlog's ``LogNotFound`` with the store unchanged."""
     from projections.apply import Step
 
     log_dir, out = Path(log_dir), Path(out)
+    if full:
+        return _full(log_dir, out)
     path = log_path(log_dir)
     lines = Lines(path)
     where = store_path(out)
     refuse_inside_log(log_dir, out)
-    conn = open_store(out, fresh=full)
+    conn = open_store(out)
     try:
         head = read_head(conn)
         check_head(path, head, where)
@@ -333,3 +336,14 @@ def catch_up(
         conn.close()
         lines.close()
         raise
+
+
+def _full(log_dir: Path, out: Path) -> CaughtUp:
+    from projections.build import build
+
+    try:
+        return build(log_dir, out)
+    except sqlite3.Error as exc:
+        raise OutputUnavailable(
+            str(store_path(out)), f"cannot create the store ({type(exc).__name__})"
+        ) from None
