@@ -69,9 +69,10 @@ class Fact:
 class Step:
     """One chunk of records applied to the store (inside the caller's transaction)."""
 
-    def __init__(self, conn: sqlite3.Connection, lines: Lines) -> None:
+    def __init__(self, conn: sqlite3.Connection, lines: Lines, bulk: bool = False) -> None:
         self.conn = conn
         self.lines = lines
+        self.bulk = bulk
         self.facts: dict[str, Fact] = {}
         self.touched: dict[str, Fact] = {}
         self.events: list[tuple[Any, ...]] = []
@@ -90,6 +91,9 @@ class Step:
         self._preload(records)
         for record, offset, digest in items:
             self._apply(record, (offset, digest))
+        if self.bulk:  # a full build derives rounds, flows and sums once, at the end
+            self._write_facts()
+            return
         # a round first recorded in this chunk has no rows yet (its slug is new: checked)
         before = load_rounds(self.conn, sorted(self.rounds - self.new_rounds))
         self._write_facts()
@@ -270,18 +274,8 @@ class Step:
         flows: dict[tuple[str, ...], Sums] = {}
         parties: dict[tuple[str, ...], Sums] = {}
         buckets: dict[tuple[str, ...], Sums] = {}
-        for sign, side in ((-1, before), (1, after)):
-            for view in side.values():
-                bucket = (view.agreement or "", view.earliest, view.latest)
-                for flow in view.view.flows:
-                    key = flow.key
-                    add_figure(flows.setdefault(key, new_sums()), flow.figure, True, sign)
-                    add_figure(
-                        buckets.setdefault((*key, *bucket), new_sums()), flow.figure, True, sign
-                    )
-                    for party in flow.accounts:
-                        held = parties.setdefault((*key, party), new_sums())
-                        add_figure(held, flow.party_figure(party), True, sign)
+        accumulate(before, -1, flows, parties, buckets)
+        accumulate(after, 1, flows, parties, buckets)
         slugs = [(slug,) for slug in self.rounds]
         conn.executemany("DELETE FROM flows WHERE round = ?", slugs)
         conn.executemany(
@@ -292,9 +286,9 @@ class Step:
             "UPDATE rounds SET revisions = ? WHERE round = ?",
             [(view.revisions, slug) for slug, view in after.items()],
         )
-        _add_sums(conn, "flow_totals", 3, flows)
-        _add_sums(conn, "party_totals", 4, parties)
-        _add_sums(conn, "flow_sums_by_date", 6, buckets)
+        add_sums(conn, "flow_totals", 3, flows)
+        add_sums(conn, "party_totals", 4, parties)
+        add_sums(conn, "flow_sums_by_date", 6, buckets)
         for bucket_key, delta in buckets.items():
             if any(delta):
                 _shift_totals(conn, bucket_key, delta)
@@ -308,6 +302,25 @@ class Step:
                 )
 
 
+def accumulate(
+    side: dict[str, RoundRows],
+    sign: int,
+    flows: dict[tuple[str, ...], Sums],
+    parties: dict[tuple[str, ...], Sums],
+    buckets: dict[tuple[str, ...], Sums],
+) -> None:
+    """Add (``sign`` 1) or take out (-1) the rounds' flows in the flow, party and date sums."""
+    for view in side.values():
+        bucket = (view.agreement or "", view.earliest, view.latest)
+        for flow in view.view.flows:
+            key = flow.key
+            add_figure(flows.setdefault(key, new_sums()), flow.figure, True, sign)
+            add_figure(buckets.setdefault((*key, *bucket), new_sums()), flow.figure, True, sign)
+            for party in flow.accounts:
+                held = parties.setdefault((*key, party), new_sums())
+                add_figure(held, flow.party_figure(party), True, sign)
+
+
 IDENTITY = {**catalog.IDENTITY_FIELDS, catalog.SOURCE: "document"}
 """The slug each fact type introduces (source documents: their ``document``)."""
 _KEYS = ("kind", "sender", "receiver", "party")
@@ -315,7 +328,7 @@ _BUCKET_KEYS = ("kind", "sender", "receiver", "agreement", "earliest", "latest")
 _SUMS = "low, high_closed, open_terms, best, approx_terms, rounds"
 
 
-def _add_sums(
+def add_sums(
     conn: sqlite3.Connection, table: str, width: int, deltas: dict[tuple[str, ...], Sums]
 ) -> None:
     """Add each delta to its row (created at zero), and drop rows left with no round."""

@@ -32,11 +32,14 @@ from projections.store import (
     store_path,
     write_head,
 )
+from projections.totals import Sums
 
 BUILD_CHUNK = 50_000
 """Events folded per step of a full build (fewer steps: fewer rounds loaded again)."""
 BUILD_CACHE_KIB = 131_072
 """The page cache of a full build (the whole build is one transaction on a private file)."""
+ROUNDS_PER_STEP = 5_000
+"""Rounds derived per step at the end of a full build."""
 DEFERRED = ("rounds_by_date", "flows_discrepant", "offers_by_flow", "notes_by_round")
 """Indexes the fold never reads: created once, after the load."""
 _PREFIX = ".archive.sqlite.build-"
@@ -86,11 +89,12 @@ def _load(conn: sqlite3.Connection, path: Path, lines: Lines) -> tuple[Head, int
     for record in chain.records():
         batch.append(record)
         if len(batch) >= BUILD_CHUNK:
-            Step(conn, lines).run(batch)
+            Step(conn, lines, bulk=True).run(batch)
             folded, batch = folded + len(batch), []
     if batch:
-        Step(conn, lines).run(batch)
+        Step(conn, lines, bulk=True).run(batch)
         folded += len(batch)
+    _derive(conn)
     if chain.head != head:
         write_head(conn, chain.head, path)
     for statement in script:
@@ -98,6 +102,45 @@ def _load(conn: sqlite3.Connection, path: Path, lines: Lines) -> tuple[Head, int
             conn.execute(statement)
     conn.execute("COMMIT")
     return chain.head, folded
+
+
+def _derive(conn: sqlite3.Connection) -> None:
+    """What a catch-up keeps by delta, computed once from the loaded rows: each current
+    round's revisions and flows, the flow, party and date sums, the reported totals' sums."""
+    from projections.apply import accumulate, add_sums
+    from projections.rows import load_rounds, total_sums
+
+    flows: dict[tuple[str, ...], Sums] = {}
+    parties: dict[tuple[str, ...], Sums] = {}
+    buckets: dict[tuple[str, ...], Sums] = {}
+    slugs = [slug for (slug,) in conn.execute("SELECT round FROM rounds ORDER BY round")]
+    for start in range(0, len(slugs), ROUNDS_PER_STEP):
+        views = load_rounds(conn, slugs[start : start + ROUNDS_PER_STEP])
+        conn.executemany(
+            "INSERT INTO flows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [row for view in views.values() for row in view.flow_rows()],
+        )
+        conn.executemany(
+            "UPDATE rounds SET revisions = ? WHERE round = ?",
+            [(view.revisions, slug) for slug, view in views.items()],
+        )
+        accumulate(views, 1, flows, parties, buckets)
+    add_sums(conn, "flow_totals", 3, flows)
+    add_sums(conn, "party_totals", 4, parties)
+    add_sums(conn, "flow_sums_by_date", 6, buckets)
+    sums = []
+    for fid, kind, sender, receiver, agreement, since, as_of in conn.execute(
+        "SELECT id, kind, sender, receiver, scope_agreement, scope_since, as_of"
+        " FROM reported_totals"
+    ).fetchall():
+        scope = {"since": since} if agreement is None else {"agreement": agreement}
+        data = {"kind": kind, "from": sender, "to": receiver, "scope": scope, "as_of": as_of}
+        sums.append((*total_sums(conn, data), fid))
+    conn.executemany(
+        "UPDATE reported_totals SET sum_low = ?, sum_high_closed = ?, sum_open = ?, "
+        "sum_best = ?, sum_approx = ?, sum_rounds = ?, sum_uncertain = ? WHERE id = ?",
+        sums,
+    )
 
 
 def build(log_dir: Path, out: Path) -> CaughtUp:
