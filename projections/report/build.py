@@ -1,0 +1,38 @@
+"""``projections report``: gather the store's figures, render the site, publish it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from projections.report.load import load
+from projections.report.publish import publish_site
+from projections.report.site import site_files
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a report run published."""
+
+    path: Path
+    seq: int
+    head_hash: str
+    files: tuple[str, ...]
+    rounds: int
+
+    def summary(self) -> str:
+        """The one line the CLI prints."""
+        return (
+            f"Report: {self.path / 'index.html'} and {len(self.files) - 1} CSV files "
+            f"({self.rounds} rounds) from seq {self.seq} ({self.head_hash[:12]})"
+        )
+
+
+def write_report(log_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Report:
+    """Build ``OUT/site`` from the log's read model and publish it atomically."""
+    out = Path(out_dir)
+    data = load(log_dir, out)
+    files = site_files(data)
+    path = publish_site(out, files)
+    return Report(path, data.seq, data.head_hash, tuple(files), len(data.rounds))

@@ -1,0 +1,139 @@
+"""What the report shows, gathered from the read model in one pass.
+
+The report computes no figure: totals, ranges, gaps and discrepancy flags are
+the store's own, as ``projections totals|rounds|trail --json`` give them. This
+module only arranges them for the page (per flow, per round, per fact) and joins
+each figure to the source recorded with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventlog import catalog
+
+FlowKey = tuple[str, str, str]
+
+
+@dataclass
+class ReportData:
+    """Everything the site shows, as plain values from the store."""
+
+    seq: int
+    head_hash: str
+    built_at: str
+    totals: list[dict[str, Any]]
+    reported_totals: list[dict[str, Any]]
+    offers: list[dict[str, Any]]
+    rounds: list[dict[str, Any]]
+    trails: dict[str, dict[str, Any]]
+    agreements: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    def points(self, key: FlowKey) -> list[dict[str, Any]]:
+        """The rounds of one flow in date order, with that flow's figures and accounts."""
+        found = []
+        for r in self.rounds:
+            for f in r["flows"]:
+                if (f["kind"], f["from"], f["to"]) == key:
+                    accounts = {p: a["count"] for p, a in f["accounts"].items()}
+                    found.append({**f, "round": r["round"], "occurred_on": r["occurred_on"],
+                                  "accounts": accounts})  # fmt: skip
+        return found
+
+    def claims(self, key: FlowKey) -> list[dict[str, Any]]:
+        """The reported totals that speak for a flow (``from`` may be any side)."""
+        kind, source, target = key
+        return [
+            {**t, "by": t["source"].get("attributed_to", ""), "scope": scope_text(t["scope"])}
+            for t in self.reported_totals
+            if t["kind"] == kind and t["to"] == target and t["from"] in (source, None, "any")
+        ]
+
+    def discrepant(self) -> list[dict[str, Any]]:
+        """(round, flow) pairs whose accounts differ, in date order."""
+        return [
+            {"round": r, "flow": f} for r in self.rounds for f in r["flows"] if f["discrepancy"]
+        ]
+
+    def differing_claims(self) -> list[list[dict[str, Any]]]:
+        """Groups of reported totals for the same flow, scope and date whose counts differ."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for t in self.reported_totals:
+            key = f"{t['kind']}|{t['from']}|{t['to']}|{scope_text(t['scope'])}|{t['as_of']}"
+            groups.setdefault(key, []).append(t)
+        return [
+            g for g in groups.values() if len({(c["count"]["value"], c["count"]["qualifier"])
+                                               for c in g}) > 1
+        ]  # fmt: skip
+
+
+def scope_text(scope: dict[str, Any] | None) -> str:
+    """A reported total's scope as one line: ``agreement=istanbul-2025``."""
+    if not scope:
+        return "all rounds"
+    return ", ".join(f"{k}={v}" for k, v in sorted(scope.items()))
+
+
+def current_data(trail: dict[str, Any]) -> dict[str, Any] | None:
+    """What a fact says now (None once retracted)."""
+    if trail.get("status") == "retracted" or not trail.get("versions"):
+        return None
+    data = trail["versions"][-1].get("data")
+    return data if isinstance(data, dict) else None
+
+
+def _named_rounds(trail: dict[str, Any]) -> set[str]:
+    """Every round slug any version of a fact names (a retracted transfer still belongs
+    to its round's trail)."""
+    return {
+        v["data"]["round"]
+        for v in trail.get("versions", ())
+        if isinstance(v.get("data"), dict) and isinstance(v["data"].get("round"), str)
+    }
+
+
+def assemble(
+    totals_view: dict[str, Any],
+    rounds_view: dict[str, Any],
+    trails: Iterable[dict[str, Any]],
+    head_hash: str,
+    built_at: str,
+) -> ReportData:
+    """Join the store's views and trails into what the site shows."""
+    by_id = {t["id"]: t for t in trails}
+    rounds = []
+    for r in rounds_view["rounds"]:
+        for f in r["flows"]:
+            for account in f["accounts"].values():
+                data = current_data(by_id.get(account["id"], {})) or {}
+                account["source"] = data.get("source", {})
+        slug = r["round"]
+        members = [r["id"]] + [
+            t["id"] for t in by_id.values() if t["id"] != r["id"] and slug in _named_rounds(t)
+        ]
+        rounds.append({**r, "facts": [by_id[m] for m in members if m in by_id]})
+    data = ReportData(
+        seq=totals_view["known_at"]["seq"],
+        head_hash=head_hash,
+        built_at=built_at,
+        totals=totals_view["totals"],
+        reported_totals=totals_view["reported_totals"],
+        offers=totals_view["offers"],
+        rounds=rounds,
+        trails=by_id,
+    )
+    for fact_id, trail in by_id.items():
+        current = current_data(trail)
+        if current is None:
+            continue
+        if trail["type"] == catalog.AGREEMENT:
+            data.agreements.append({"id": fact_id, **current})
+        elif trail["type"] == catalog.NOTE:
+            data.notes.append({"id": fact_id, **current})
+        elif trail["type"] == catalog.SOURCE:
+            data.documents.append({"id": fact_id, **current})
+    return data

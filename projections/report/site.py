@@ -1,0 +1,179 @@
+"""Rendering the site's files (one HTML page, its CSV files) from the report's data.
+
+Jinja2 with autoescaping everywhere and a ``finalize`` hook that spells control
+and bidirectional characters visibly (``<U+202E>``), so no text from an event can
+become markup or reorder what a reader sees. The page carries its CSS inline,
+allowed by hash in a Content-Security-Policy that forbids every script and every
+request: the site works from ``file://`` with no network at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from projections.report import csvfiles, text
+from projections.report.charts import Chart, cumulative_chart, rounds_chart
+from projections.report.data import FlowKey, ReportData, scope_text
+
+TEMPLATES = Path(__file__).parent / "templates"
+PARTY_NAMES = {"UA": "Ukraine", "RU": "Russia", "other": "others", "any": "either side"}
+KIND_NAMES = {"bodies": "Bodies", "pows": "Prisoners of war", "civilians": "Civilians"}
+_ANCHOR = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+def anchor(value: Any) -> str:
+    """A fragment id for a slug: the slug itself when plain, else a digest of it."""
+    slug = str(value)
+    if _ANCHOR.fullmatch(slug):
+        return slug
+    return "h" + hashlib.sha256(slug.encode()).hexdigest()[:20]
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return text.visible(value)
+    return value
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        num=text.number,
+        qty=text.quantity,
+        span=lambda pair: text.span(*pair),
+        date=text.human_date,
+        safe_url=text.safe_url,
+        anchor=anchor,
+        scope=scope_text,
+        party=lambda p: PARTY_NAMES.get(p, p or "either side"),
+        kind=lambda k: KIND_NAMES.get(k, k),
+        compact=lambda v: orjson.dumps(v).decode(),
+    )
+    return env
+
+
+def csp(css: str) -> str:
+    """The page's policy: its one inline stylesheet by hash, nothing else loads or runs."""
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def _flow_name(key: FlowKey) -> str:
+    kind, source, target = key
+    return f"{KIND_NAMES.get(kind, kind)}, {PARTY_NAMES.get(source, source)} to " + (
+        PARTY_NAMES.get(target, target)
+    )
+
+
+def charts(data: ReportData) -> list[Chart]:
+    """Two charts per flow: rounds (with accounts where they differ) and the running sum."""
+    found = []
+    for i, t in enumerate(data.totals, 1):
+        key = (t["kind"], t["from"], t["to"])
+        points = data.points(key)
+        name = _flow_name(key)
+        found.append(rounds_chart(f"chart-{i}-rounds", name, points))
+        found.append(cumulative_chart(f"chart-{i}-sum", name, points, data.claims(key)))
+    return found
+
+
+def _imprecise(data: ReportData) -> list[int]:
+    """Per headline flow, how many of its rounds are dated less precisely than a day."""
+    return [
+        sum(1 for p in data.points((t["kind"], t["from"], t["to"])) if len(p["occurred_on"]) != 10)
+        for t in data.totals
+    ]
+
+
+def render_page(data: ReportData) -> bytes:
+    """``index.html``."""
+    env = _environment()
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    page = env.get_template("index.html.j2").render(
+        d=data,
+        css=Markup(css),
+        csp=csp(css),
+        charts=charts(data),
+        imprecise=_imprecise(data),
+        csv_columns=csvfiles.COLUMNS,
+    )
+    return page.encode("utf-8")
+
+
+def _where(source: dict[str, Any]) -> list[Any]:
+    return [source.get("outlet"), text.safe_url(source.get("url")), source.get("quote")]
+
+
+def csv_rows(data: ReportData) -> dict[str, list[list[Any]]]:
+    """The rows of each CSV file, from the same data as the page."""
+    rounds, accounts = [], []
+    for r in data.rounds:
+        for f in r["flows"]:
+            key = [f["kind"], f["from"], f["to"]]
+            rounds.append(
+                [r["round"], r["occurred_on"], r["agreement"], r["label"],
+                 "; ".join(r["mediators"]), *key, f["best"], f["low"], f["high"],
+                 f["exact"], f["discrepancy"], r["revisions"]]
+            )  # fmt: skip
+            for party, a in f["accounts"].items():
+                s = a["source"]
+                accounts.append(
+                    [r["round"], *key, party, a["count"]["value"], a["count"]["qualifier"],
+                     a["id"], s.get("attributed_to"), *_where(s)]
+                )  # fmt: skip
+    totals = [
+        [t["kind"], t["from"], t["to"], t["best"], t["low"], t["high"], t["exact"],
+         t["approximate"], t["rounds"], "; ".join(t["discrepant_rounds"])]
+        for t in data.totals
+    ]  # fmt: skip
+    reported = [
+        [t["id"], t["kind"], t["from"], t["to"], scope_text(t["scope"]), t["as_of"],
+         t["count"]["value"], t["count"]["qualifier"], t["rounds_sum"]["best"],
+         t["rounds_sum"]["low"], t["rounds_sum"]["high"], t["gap_range"]["low"],
+         t["gap_range"]["high"], t["gap_range"]["exact"], t["source"].get("attributed_to"),
+         t["source"].get("party"), *_where(t["source"])]
+        for t in data.reported_totals
+    ]  # fmt: skip
+    offers = [
+        [o["id"], o["kind"], o["from"], o["to"], o["count"]["value"], o["count"]["qualifier"],
+         o["as_of"], o["agreement"], o["source"].get("attributed_to"), *_where(o["source"])]
+        for o in data.offers
+    ]  # fmt: skip
+    notes = [
+        [n["id"], n.get("round"), n.get("agreement"), n["text"],
+         n["source"].get("attributed_to"), *_where(n["source"])]
+        for n in data.notes
+    ]  # fmt: skip
+    return {
+        "rounds.csv": rounds,
+        "accounts.csv": accounts,
+        "totals.csv": totals,
+        "reported_totals.csv": reported,
+        "offers.csv": offers,
+        "notes.csv": notes,
+    }
+
+
+def site_files(data: ReportData) -> dict[str, bytes]:
+    """Every file of the site, by name."""
+    files = {"index.html": render_page(data)}
+    for name, rows in csv_rows(data).items():
+        files[name] = csvfiles.render(name, rows)
+    return files
