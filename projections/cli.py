@@ -188,11 +188,37 @@ def _progress_bar() -> Iterator[Progress | None]:
     help="Directory of the published outputs.",
 )
 @click.option("--full", is_flag=True, help="Fold the whole log, ignoring the checkpoint.")
+@click.option("--report", "with_report", is_flag=True, help="Also refresh the site in OUT/site.")
 @click.pass_obj
-def rebuild(log_dir: Path, out_dir: Path, full: bool) -> None:
+def rebuild(log_dir: Path, out_dir: Path, full: bool, with_report: bool) -> None:
     """Write totals.json, rounds.json, trails.json and archive.sqlite into OUT/current."""
     from projections.rebuild import rebuild as run
 
     with reported(), _progress_bar() as progress:
         result = run(log_dir, out_dir, full=full, progress=progress)
     click.echo(result.summary())
+    if with_report:
+        _report(log_dir, out_dir)
+
+
+def _report(log_dir: Path, out_dir: Path) -> None:
+    from projections.report import write_report
+
+    with reported():
+        result = write_report(log_dir, out_dir)
+    click.echo(result.summary())
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build/projections",
+    show_default=True,
+    help="Directory of the published outputs.",
+)
+@click.pass_obj
+def report(log_dir: Path, out_dir: Path) -> None:
+    """Write the reader's site (HTML, charts, CSV files) into OUT/site, atomically."""
+    _report(log_dir, out_dir)

@@ -120,7 +120,8 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
         for p in points
     )
     differ = [p for p in points if p["discrepancy"]]
-    alt = f"Bar chart of {len(points)} rounds in date order. {said}."
+    plural = "round" if len(points) == 1 else "rounds"
+    alt = f"Bar chart of {len(points)} {plural} in date order. {said}."
     if differ:
         alt += " The parties' accounts differ in " + "; ".join(
             f"{visible(p['round'])} ("
@@ -176,15 +177,17 @@ def cumulative_chart(
             f"{escape(visible(p['round']))}: {escape(number(value))}</title></circle>"
         )
         body.append(_label(x, human_date(p["occurred_on"])))
-    for c in claims:
+    label_y = float(TOP)
+    for c in sorted(claims, key=lambda c: -c["count"]["value"]):
         y = _y(c["count"]["value"], per_unit)
+        label_y = max(y - 4, label_y + 14)
         dashed = " open" if c["count"]["qualifier"] != "exact" else ""
         body.append(
             f'<line class="claim{dashed}" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}">'
             f"<title>{escape(visible(c['by']))}: {escape(quantity(c['count']))}</title></line>"
         )
         body.append(
-            f'<text class="claim-label" x="{WIDTH - RIGHT - 4}" y="{y - 4}" text-anchor="end">'
+            f'<text class="claim-label" x="{WIDTH - RIGHT - 4}" y="{label_y}" text-anchor="end">'
             f"{escape(quantity(c['count']))} ({escape(visible(c['by']))})</text>"
         )
     title = f"{flow}: running sum of the recorded rounds beside the reported totals"

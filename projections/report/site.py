@@ -25,6 +25,7 @@ from projections.report.data import FlowKey, ReportData, scope_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARTY_NAMES = {"UA": "Ukraine", "RU": "Russia", "other": "others", "any": "either side"}
+ACCOUNT_NAMES = {"UA": "Ukraine's account", "RU": "Russia's account", "other": "neither side's"}
 KIND_NAMES = {"bodies": "Bodies", "pows": "Prisoners of war", "civilians": "Civilians"}
 _ANCHOR = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
@@ -60,6 +61,7 @@ def _environment() -> Environment:
         anchor=anchor,
         scope=scope_text,
         party=lambda p: PARTY_NAMES.get(p, p or "either side"),
+        account=lambda p: ACCOUNT_NAMES.get(p, p),
         kind=lambda k: KIND_NAMES.get(k, k),
         compact=lambda v: orjson.dumps(v).decode(),
     )
