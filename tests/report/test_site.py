@@ -1,0 +1,112 @@
+"""``projections report``: the page's safety nets, its contents, and atomic publication."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import os
+import re
+from pathlib import Path
+
+from conftest import HOSTILE, build, run, views
+
+from projections.report import csvfiles
+
+
+def test_report_prints_one_summary_line(archive_log: Path, tmp_path: Path) -> None:
+    """The command writes OUT/site and says where, from which seq."""
+    result = run("--log", str(archive_log), "report", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Report: {tmp_path / 'out' / 'site' / 'index.html'} and 6 ")
+    assert "from seq 33 (" in result.output
+    assert sorted(os.listdir(tmp_path / "out" / "site")) == sorted(
+        ["index.html", *csvfiles.COLUMNS]
+    )
+
+
+def test_page_has_a_restrictive_policy_and_no_script(archive_log: Path, tmp_path: Path) -> None:
+    """The CSP allows only the page's own stylesheet, by hash; the page holds no script."""
+    page = (build(archive_log, tmp_path / "out") / "index.html").read_text()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy is not None
+    css = re.search(r"<style>(.*?)</style>", page, re.S)
+    assert css is not None
+    digest = base64.b64encode(hashlib.sha256(css.group(1).encode()).digest()).decode()
+    assert html.unescape(policy.group(1)).startswith(f"default-src 'none'; style-src 'sha256-{digest}'")
+    assert "<script" not in page.lower()
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_page_shows_the_stores_figures(archive_log: Path, tmp_path: Path) -> None:
+    """Every headline total and every reported gap of ``totals --json`` is on the page."""
+    page = (build(archive_log, tmp_path / "out") / "index.html").read_text()
+    totals, _ = views(archive_log)
+    for t in totals["totals"]:
+        assert f'data-figure="best">{t["best"]:,}<' in page
+    for r in totals["reported_totals"]:
+        gap = r["gap_range"]
+        shown = f"≥ {gap['low']:,}" if gap["high"] is None else f"{gap['low']:,}"
+        assert f">{shown}</td>" in page
+
+
+def test_hostile_text_is_escaped_and_made_visible(hostile_log: Path, tmp_path: Path) -> None:
+    """Markup from events is escaped, bidi and control characters spelled, javascript:
+    never linked, and the crafted URL's quote cannot close its attribute."""
+    page = (build(hostile_log, tmp_path / "out") / "index.html").read_text()
+    assert "<script" not in page.lower()
+    assert "<img" not in page.lower()
+    assert 'href="javascript' not in page.lower()
+    assert "\u202e" not in page
+    assert "\u0007" not in page
+    assert "&lt;U+202E&gt;evil&lt;U+2066&gt;&lt;U+0007&gt;" in page
+    assert 'href="https://example.invalid/&#34;&gt;&lt;script&gt;' in page
+    assert HOSTILE not in page
+
+
+def test_republishing_swaps_the_whole_site(archive_log: Path, tmp_path: Path) -> None:
+    """A second report replaces the symlink in one rename and removes the old directory."""
+    out = tmp_path / "out"
+    first = os.readlink(build(archive_log, out))
+    second = os.readlink(build(archive_log, out))
+    assert first != second
+    assert not (out / first).exists()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".site-")] == [second]
+
+
+def test_a_directory_in_the_sites_place_is_refused(archive_log: Path, tmp_path: Path) -> None:
+    """OUT/site that is not the report's symlink: one Error line, exit 1, left alone."""
+    out = tmp_path / "out"
+    (out / "site").mkdir(parents=True)
+    (out / "site" / "mine.txt").write_text("keep")
+    result = run("--log", str(archive_log), "report", "--out", str(out))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {out / 'site'}: exists and is not the report's symlink\n"
+    assert (out / "site" / "mine.txt").read_text() == "keep"
+
+
+def test_a_missing_log_is_one_error_line(tmp_path: Path) -> None:
+    """No log: one Error line, exit 1, nothing published."""
+    result = run("--log", str(tmp_path / "nolog"), "report", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert result.output.count("\n") == 1
+    assert not (tmp_path / "out" / "site").exists()
+
+
+def test_rebuild_with_report_refreshes_the_site(archive_log: Path, tmp_path: Path) -> None:
+    """``rebuild --report`` rebuilds, then publishes the site, for cron."""
+    out = tmp_path / "out"
+    result = run("--log", str(archive_log), "rebuild", "--out", str(out), "--report")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1].startswith("Report: ")
+    assert (out / "site" / "index.html").is_file()
+
+
+def test_hostile_text_appears_in_every_section(hostile_log: Path, tmp_path: Path) -> None:
+    """The escaped hostile text is shown in rounds, accounts, notes, trails and sources."""
+    page = (build(hostile_log, tmp_path / "out") / "index.html").read_text()
+    escaped = "&lt;script&gt;window.__pwned=1&lt;/script&gt;"
+    for section in ("reported", "disagreements", "rounds", "offers", "notes", "sources"):
+        body = page.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
+        assert escaped in body, section
