@@ -28,7 +28,7 @@ class Chart:
     alt: str
     columns: list[str]
     rows: list[list[str]]
-    svg: Markup = Markup("")
+    svg: Markup = field(default_factory=Markup)
     marks: dict[str, int] = field(default_factory=dict)
 
 
@@ -81,11 +81,12 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
     parties' accounts differ, a dot per account joined by the range they span.
 
     ``points``: the flow's rows in date order, each with ``round``, ``occurred_on``,
-    ``best``, ``low``, ``high``, ``discrepancy`` and ``accounts`` (party -> count).
+    ``best``, ``low``, ``high``, ``discrepancy`` and ``accounts`` (each with its
+    ``party`` and ``count``).
     """
     top = max(
         [p["high"] if p["high"] is not None else p["low"] for p in points]
-        + [a["value"] for p in points for a in p["accounts"].values()]
+        + [a["count"]["value"] for p in points for a in p["accounts"]]
         + [0]
     )
     axis, per_unit = _scale(top)
@@ -101,12 +102,13 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
             f"{escape(visible(p['round']))}: {escape(number(p['best']))}</title></rect>"
         )
         if p["discrepancy"]:
-            values = [a["value"] for a in p["accounts"].values()]
+            values = [a["count"]["value"] for a in p["accounts"]]
             body.append(
                 f'<line class="range" x1="{centre:.1f}" x2="{centre:.1f}" '
                 f'y1="{_y(min(values), per_unit)}" y2="{_y(max(values), per_unit)}"/>'
             )
-            for party, count in sorted(p["accounts"].items()):
+            for account in p["accounts"]:
+                party, count = account["party"], account["count"]
                 dots += 1
                 body.append(
                     f'<circle class="account party-{escape(party)}" cx="{centre:.1f}" '
@@ -125,7 +127,7 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
     if differ:
         alt += " The parties' accounts differ in " + "; ".join(
             f"{visible(p['round'])} ("
-            + ", ".join(f"{k} says {quantity(v)}" for k, v in sorted(p["accounts"].items()))
+            + ", ".join(f"{a['party']} says {quantity(a['count'])}" for a in p["accounts"])
             + ")"
             for p in differ
         )
@@ -134,7 +136,7 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
         [
             human_date(p["occurred_on"]),
             visible(p["round"]),
-            ", ".join(f"{k}: {quantity(v)}" for k, v in sorted(p["accounts"].items())) or "-",
+            ", ".join(f"{a['party']}: {quantity(a['count'])}" for a in p["accounts"]) or "-",
             number(p["best"]),
             span(p["low"], p["high"]),
         ]
@@ -165,9 +167,7 @@ def cumulative_chart(
     axis, per_unit = _scale(top)
     slot, _ = _slots(len(points))
     body: list[str] = []
-    coords = [
-        (LEFT + slot * (i + 0.5), _y(value, per_unit)) for i, value in enumerate(running)
-    ]
+    coords = [(LEFT + slot * (i + 0.5), _y(value, per_unit)) for i, value in enumerate(running)]
     if coords:
         path = " ".join(f"{x:.1f},{y}" for x, y in coords)
         body.append(f'<polyline class="line" points="{path}"/>')

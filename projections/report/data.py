@@ -39,9 +39,7 @@ class ReportData:
         for r in self.rounds:
             for f in r["flows"]:
                 if (f["kind"], f["from"], f["to"]) == key:
-                    accounts = {p: a["count"] for p, a in f["accounts"].items()}
-                    found.append({**f, "round": r["round"], "occurred_on": r["occurred_on"],
-                                  "accounts": accounts})  # fmt: skip
+                    found.append({**f, "round": r["round"], "occurred_on": r["occurred_on"]})
         return found
 
     def claims(self, key: FlowKey) -> list[dict[str, Any]]:
@@ -100,23 +98,36 @@ def assemble(
     totals_view: dict[str, Any],
     rounds_view: dict[str, Any],
     trails: Iterable[dict[str, Any]],
+    accounts: Iterable[dict[str, Any]],
     head_hash: str,
     built_at: str,
 ) -> ReportData:
-    """Join the store's views and trails into what the site shows."""
+    """Join the store's views, trails and accounts into what the site shows.
+
+    ``accounts``: every current account (``id``, ``round``, ``kind``, ``from``,
+    ``to``, ``party``, ``count``) in report order; each flow of each round gets the
+    list of its accounts, with the source its fact records.
+    """
     by_id = {t["id"]: t for t in trails}
+    per_flow: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for a in accounts:
+        data = current_data(by_id.get(a["id"], {})) or {}
+        per_flow.setdefault((a["round"], a["kind"], a["from"], a["to"]), []).append(
+            {"id": a["id"], "party": a["party"], "count": a["count"],
+             "source": data.get("source", {})}
+        )  # fmt: skip
     rounds = []
     for r in rounds_view["rounds"]:
-        for f in r["flows"]:
-            for account in f["accounts"].values():
-                data = current_data(by_id.get(account["id"], {})) or {}
-                account["source"] = data.get("source", {})
         slug = r["round"]
+        r["flows"] = [
+            {**f, "accounts": per_flow.get((slug, f["kind"], f["from"], f["to"]), [])}
+            for f in r["flows"]
+        ]
         members = [r["id"]] + [
             t["id"] for t in by_id.values() if t["id"] != r["id"] and slug in _named_rounds(t)
         ]
         rounds.append({**r, "facts": [by_id[m] for m in members if m in by_id]})
-    data = ReportData(
+    report = ReportData(
         seq=totals_view["known_at"]["seq"],
         head_hash=head_hash,
         built_at=built_at,
@@ -131,9 +142,9 @@ def assemble(
         if current is None:
             continue
         if trail["type"] == catalog.AGREEMENT:
-            data.agreements.append({"id": fact_id, **current})
+            report.agreements.append({"id": fact_id, **current})
         elif trail["type"] == catalog.NOTE:
-            data.notes.append({"id": fact_id, **current})
+            report.notes.append({"id": fact_id, **current})
         elif trail["type"] == catalog.SOURCE:
-            data.documents.append({"id": fact_id, **current})
-    return data
+            report.documents.append({"id": fact_id, **current})
+    return report

@@ -25,6 +25,10 @@ def load(log_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Re
     built_at = datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
     head = records[-1] if records else None
     head_hash = reader.position.hash if head is not None else ""
-    return assemble(
-        totals_view(state), rounds_view(state), all_trails(records), head_hash, built_at
-    )
+    rounds = rounds_view(state)
+    accounts = [
+        {"id": a["id"], "round": r["round"], "kind": f["kind"], "from": f["from"],
+         "to": f["to"], "party": party, "count": a["count"]}
+        for r in rounds["rounds"] for f in r["flows"] for party, a in f["accounts"].items()
+    ]  # fmt: skip
+    return assemble(totals_view(state), rounds, all_trails(records), accounts, head_hash, built_at)

@@ -183,8 +183,9 @@ def metadata(conn: sqlite3.Connection, schema: str) -> dict[str, Any]:
         tables[name] = {
             "description": own["description"],
             "columns": {
-                c: special[c] if c in special else (own["columns"].get(c) or known.get(c, ""))
-                + _unit(c)
+                c: special[c]
+                if c in special
+                else (own["columns"].get(c) or known.get(c, "")) + _unit(c)
                 for c in columns
             },
         }
@@ -196,8 +197,7 @@ def metadata(conn: sqlite3.Connection, schema: str) -> dict[str, Any]:
     return {
         "title": TITLE,
         "description": "Reported repatriations of war dead and prisoner-of-war exchanges"
-        " between Ukraine and Russia, every account and correction kept. "
-        + provenance,
+        " between Ukraine and Russia, every account and correction kept. " + provenance,
         "databases": {
             "archive": {
                 "description": provenance,

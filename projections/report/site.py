@@ -134,10 +134,10 @@ def csv_rows(data: ReportData) -> dict[str, list[list[Any]]]:
                  "; ".join(r["mediators"]), *key, f["best"], f["low"], f["high"],
                  f["exact"], f["discrepancy"], r["revisions"]]
             )  # fmt: skip
-            for party, a in f["accounts"].items():
+            for a in f["accounts"]:
                 s = a["source"]
                 accounts.append(
-                    [r["round"], *key, party, a["count"]["value"], a["count"]["qualifier"],
+                    [r["round"], *key, a["party"], a["count"]["value"], a["count"]["qualifier"],
                      a["id"], s.get("attributed_to"), *_where(s)]
                 )  # fmt: skip
     totals = [

@@ -40,7 +40,7 @@ def span(low: int | None, high: int | None) -> str:
         return f"≤ {number(high)}"
     if low == high:
         return number(low)
-    return f"{number(low)} – {number(high)}"
+    return f"{number(low)} to {number(high)}"
 
 
 def _one_date(value: str) -> str:
@@ -57,7 +57,7 @@ def _one_date(value: str) -> str:
 
 
 def human_date(value: str | None) -> str:
-    """``2025`` stays ``2025``, ``2025-06`` reads ``June 2025``, an interval ``A – B``."""
+    """``2025`` stays ``2025``, ``2025-06`` reads ``June 2025``, an interval ``between A and B``."""
     if not value:
         return "-"
     if "/" in value:

@@ -102,7 +102,10 @@ def expected_marks(log_dir: Path) -> list[dict[str, int]]:
     for t in totals["totals"]:
         key = (t["kind"], t["from"], t["to"])
         flows = [
-            f for r in rounds["rounds"] for f in r["flows"] if (f["kind"], f["from"], f["to"]) == key
+            f
+            for r in rounds["rounds"]
+            for f in r["flows"]
+            if (f["kind"], f["from"], f["to"]) == key
         ]
         differing = sum(len(f["accounts"]) for f in flows if f["discrepancy"])
         claims = [

@@ -33,7 +33,9 @@ def test_page_has_a_restrictive_policy_and_no_script(archive_log: Path, tmp_path
     css = re.search(r"<style>(.*?)</style>", page, re.S)
     assert css is not None
     digest = base64.b64encode(hashlib.sha256(css.group(1).encode()).digest()).decode()
-    assert html.unescape(policy.group(1)).startswith(f"default-src 'none'; style-src 'sha256-{digest}'")
+    assert html.unescape(policy.group(1)).startswith(
+        f"default-src 'none'; style-src 'sha256-{digest}'"
+    )
     assert "<script" not in page.lower()
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
 

@@ -25,7 +25,7 @@ def test_span_of_an_open_range_is_a_lower_bound() -> None:
     """A range without a high end reads ``≥ low``; an exact one is one number."""
     assert span(3755, None) == "≥ 3,755"
     assert span(3812, 3812) == "3,812"
-    assert span(1000, 1200) == "1,000 – 1,200"
+    assert span(1000, 1200) == "1,000 to 1,200"
 
 
 @pytest.mark.parametrize(
