@@ -1,4 +1,4 @@
-"""The read side of the archive: pure folds of the event log, and what is derived from them.
+"""The read side of the archive: pure folds of the event log, and the store kept from them.
 
 Only re-exports. The folds are imported on first use so that ``projections
 --help`` does not pay for them.
@@ -10,25 +10,27 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from projections.errors import (
-    CorruptCheckpoint,
+    BrokenLog,
     DanglingTarget,
     InvalidDate,
     InvalidKnownAt,
     OutputUnavailable,
     ProjectionError,
     RebuildLocked,
-    StaleCheckpoint,
+    StoreMismatch,
     UnknownFact,
 )
 
 if TYPE_CHECKING:
     from projections.state import apply, fold, new_state
+    from projections.store import catch_up
     from projections.timeaxes import KnownAt, parse_date, parse_known_at
 
 _LAZY = {
     "apply": "projections.state",
     "fold": "projections.state",
     "new_state": "projections.state",
+    "catch_up": "projections.store",
     "KnownAt": "projections.timeaxes",
     "parse_date": "projections.timeaxes",
     "parse_known_at": "projections.timeaxes",
@@ -42,7 +44,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "CorruptCheckpoint",
+    "BrokenLog",
     "DanglingTarget",
     "InvalidDate",
     "InvalidKnownAt",
@@ -50,9 +52,10 @@ __all__ = [
     "OutputUnavailable",
     "ProjectionError",
     "RebuildLocked",
-    "StaleCheckpoint",
+    "StoreMismatch",
     "UnknownFact",
     "apply",
+    "catch_up",
     "fold",
     "new_state",
     "parse_date",

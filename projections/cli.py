@@ -1,11 +1,11 @@
-"""The ``projections`` command: thin click commands over the library.
+"""The ``projections`` command: thin click commands over the store.
 
-Exit codes: 0 success; 1 the log or the outputs cannot be used (missing or
-corrupt log, unknown fact, unwritable output); 2 bad arguments; 3 the
-rebuild checkpoint no longer matches the log (rerun with ``--full``) or is
-unreadable; 4 another rebuild holds the lock. Errors are one ``Error:`` line
-on stderr. Heavy modules are imported inside the commands so that ``--help``
-stays fast.
+Every command first catches the store (``OUT/archive.sqlite``) up with the
+log, then answers from it. Errors are one ``Error:`` line on stderr and the
+exit code their class carries (``projections.errors``, ``eventlog.errors``):
+0 success, 1 the log, the store or the output cannot be used, 2 bad
+arguments, 4 another rebuild holds the lock. Heavy modules are imported
+inside the commands so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -19,51 +19,93 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from projections.facts import State
-    from projections.rebuild import Progress
+    import sqlite3
 
-PROGRESS_MIN_BYTES = 32 << 20
-"""Show a progress bar only when at least this much of the log is to be folded."""
+    from projections.store import CaughtUp
 
-
-def exit_code_for(exc: Exception) -> int:
-    """The exit code documented for a library error."""
-    from projections import errors
-
-    if isinstance(exc, errors.InvalidKnownAt | errors.InvalidDate):
-        return 2
-    if isinstance(exc, errors.StaleCheckpoint | errors.CorruptCheckpoint):
-        return 3
-    if isinstance(exc, errors.RebuildLocked):
-        return 4
-    return 1
+DEFAULT_OUT = "build/projections"
+METADATA = "metadata.json"
+"""Datasette's metadata beside the store, rewritten whenever a catch-up folds events."""
 
 
 @contextmanager
 def reported() -> Iterator[None]:
-    """Turn library errors into one ``Error:`` line and an exit code."""
+    """The one error boundary: library errors and OSError become one ``Error:`` line."""
     from eventlog.errors import EventLogError
     from projections.errors import ProjectionError
 
     try:
         yield
     except (ProjectionError, EventLogError) as exc:
-        # One line whatever the message holds, and the documented exit code.
-        click.echo(f"Error: {' '.join(str(exc).split())}", err=True)
-        sys.exit(exit_code_for(exc))
+        _fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
 
 
-def _load(log_dir: Path, known_at: str | None) -> State:
-    from projections.replay import load
-    from projections.timeaxes import parse_known_at
+def _fail(message: str, code: int) -> None:
+    from projections.render import escape
 
-    return load(log_dir, parse_known_at(known_at))
+    click.echo(f"Error: {escape(' '.join(message.split()))}", err=True)
+    sys.exit(code)
 
 
-def _as_of(value: str | None) -> str | None:
-    from projections.timeaxes import parse_date
+class Context:
+    """The global options: where the log is, where the store lives."""
 
-    return None if value is None else parse_date(value)
+    def __init__(self, log_dir: Path, out: Path) -> None:
+        self.log_dir = log_dir
+        self.out = out
+
+    def catch_up(self, full: bool = False) -> CaughtUp:
+        """Refuse an output directory inside the log's, then catch the store up."""
+        from projections.errors import OutputUnavailable
+        from projections.store import catch_up
+
+        log = self.log_dir.resolve()
+        out = self.out.resolve()
+        if out == log or log in out.parents:
+            raise OutputUnavailable(str(self.out), "the output directory is inside the log directory")
+        caught = catch_up(self.log_dir, self.out, full=full)
+        if caught.folded or not (self.out / METADATA).exists():
+            from projections.report.metadata import write_metadata
+
+            try:
+                write_metadata(self.out, caught.conn)
+            except BaseException:
+                caught.conn.close()
+                raise
+        return caught
+
+
+Query = Callable[["sqlite3.Connection", int], dict[str, Any]]
+Fold = Callable[[Any, str | None], dict[str, Any]]
+
+
+def answer(ctx: Context, known_at: str | None, as_of: str | None, query: Query, fold: Fold) -> Any:
+    """Catch up, then answer from the store: the maintained tables for the current
+    figures, the fact versions for a ``--known-at`` cut or an ``--as-of`` date."""
+    from projections.history import seq_at, state_at
+    from projections.timeaxes import parse_date, parse_known_at
+
+    cut = parse_known_at(known_at)
+    date = None if as_of is None else parse_date(as_of)
+    caught = ctx.catch_up()
+    conn = caught.conn
+    try:
+        conn.execute("BEGIN")
+        head = caught.head.seq
+        if cut.seq is None and cut.recorded_at is None and date is None:
+            view = query(conn, head)
+        else:
+            seq = head if cut.seq is None else min(cut.seq, head)
+            if cut.recorded_at is not None:
+                seq = seq_at(conn, cut.recorded_at)
+            view = fold(state_at(conn, seq), date)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    view["head"] = {"seq": head, "hash": caught.head.hash}
+    return view
 
 
 def _emit(view: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]], str]) -> None:
@@ -79,12 +121,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 known_at_option = click.option(
     "--known-at",
     metavar="SEQ|TIME",
-    help="Replay only what had been recorded by this seq or UTC time.",
+    help="Answer as the archive stood at this seq or UTC time.",
 )
 as_of_option = click.option(
     "--as-of",
     metavar="DATE",
-    help="Count only rounds that occurred, and claims made, by this date.",
+    help="Count rounds certainly (low) or possibly (high) done by this date.",
 )
 
 
@@ -98,10 +140,19 @@ as_of_option = click.option(
     show_default="$EVENTLOG_DIR or ./log",
     help="Directory of the event log.",
 )
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="PROJECTIONS_OUT",
+    default=DEFAULT_OUT,
+    show_default=f"$PROJECTIONS_OUT or ./{DEFAULT_OUT}",
+    help="Directory of the store (archive.sqlite) and of totals.json.",
+)
 @click.pass_context
-def main(ctx: click.Context, log_dir: Path) -> None:
-    """Replay the event log into totals, per-round history and revision trails."""
-    ctx.obj = log_dir
+def main(ctx: click.Context, log_dir: Path, out: Path) -> None:
+    """Keep the read model of the event log and answer from it."""
+    ctx.obj = Context(log_dir, out)
 
 
 @main.command()
@@ -109,14 +160,14 @@ def main(ctx: click.Context, log_dir: Path) -> None:
 @known_at_option
 @as_of_option
 @click.pass_obj
-def totals(log_dir: Path, as_json: bool, known_at: str | None, as_of: str | None) -> None:
+def totals(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None) -> None:
     """Totals per flow, reported totals beside the rounds, outstanding offers."""
+    from projections import queries
     from projections.render import totals_text
     from projections.totals import totals_view
 
     with reported():
-        date = _as_of(as_of)
-        view = totals_view(_load(log_dir, known_at), date)
+        view = answer(ctx, known_at, as_of, queries.totals, totals_view)
     _emit(view, as_json, totals_text)
 
 
@@ -125,100 +176,92 @@ def totals(log_dir: Path, as_json: bool, known_at: str | None, as_of: str | None
 @known_at_option
 @as_of_option
 @click.pass_obj
-def rounds(log_dir: Path, as_json: bool, known_at: str | None, as_of: str | None) -> None:
-    """Each round with every party's account of each flow."""
+def rounds(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None) -> None:
+    """Each round with every account of each flow."""
+    from projections import queries
     from projections.render import rounds_text
     from projections.rounds import rounds_view
 
     with reported():
-        date = _as_of(as_of)
-        view = rounds_view(_load(log_dir, known_at), date)
+        view = answer(ctx, known_at, as_of, queries.rounds, rounds_view)
     _emit(view, as_json, rounds_text)
 
 
 @main.command()
-@click.argument("fact_id", metavar="ID")
+@click.argument("name", metavar="ID|ROUND|AGREEMENT")
 @json_option
 @known_at_option
 @click.pass_obj
-def trail(log_dir: Path, fact_id: str, as_json: bool, known_at: str | None) -> None:
-    """The versions of one fact: reported, each correction, retraction."""
+def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
+    """The versions of one fact (or of a round or agreement, by slug)."""
+    from projections import queries
+    from projections.history import seq_at
     from projections.render import trail_text
-    from projections.replay import load_trail
     from projections.timeaxes import parse_known_at
 
     with reported():
-        view = load_trail(log_dir, fact_id, parse_known_at(known_at))
+        cut = parse_known_at(known_at)
+        caught = ctx.catch_up()
+        conn = caught.conn
+        try:
+            conn.execute("BEGIN")
+            seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
+            if cut.recorded_at is not None:
+                seq = seq_at(conn, cut.recorded_at)
+            view = queries.trail(conn, name, seq)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
     _emit(view, as_json, trail_text)
 
 
-@contextmanager
-def _progress_bar() -> Iterator[Progress | None]:
-    """A progress callback drawing on stderr, only on a terminal and for long work."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    bars: list[Any] = []
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            if total < PROGRESS_MIN_BYTES or done >= total:
-                return
-            bar = click.progressbar(length=total, label="folding", file=sys.stderr)
-            bars.append(bar.__enter__())
-            bars.append(0)
-        bar, shown = bars
-        bar.update(done - shown)
-        bars[1] = done
-
-    try:
-        yield update
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
-
-
 @main.command()
 @click.option(
     "--out",
-    "out_dir",
+    "out",
     type=click.Path(file_okay=False, path_type=Path),
-    default="build/projections",
-    show_default=True,
-    help="Directory of the published outputs.",
+    default=None,
+    help="Same as the global --out.",
 )
-@click.option("--full", is_flag=True, help="Fold the whole log, ignoring the checkpoint.")
+@click.option("--full", is_flag=True, help="Rebuild the store from the start of the log.")
 @click.option("--report", "with_report", is_flag=True, help="Also refresh the site in OUT/site.")
 @click.pass_obj
-def rebuild(log_dir: Path, out_dir: Path, full: bool, with_report: bool) -> None:
-    """Write totals.json, rounds.json, trails.json and archive.sqlite into OUT/current."""
+def rebuild(ctx: Context, out: Path | None, full: bool, with_report: bool) -> None:
+    """Catch the store up and publish totals.json beside it (the cron job)."""
     from projections.rebuild import rebuild as run
 
-    with reported(), _progress_bar() as progress:
-        result = run(log_dir, out_dir, full=full, progress=progress)
-    click.echo(result.summary())
+    if out is not None:
+        ctx.out = out
+    with reported():
+        summary = run(ctx, full=full)
+    click.echo(summary)
     if with_report:
-        _report(log_dir, out_dir)
+        _report(ctx)
 
 
-def _report(log_dir: Path, out_dir: Path) -> None:
+def _report(ctx: Context) -> None:
     from projections.report import write_report
 
     with reported():
-        result = write_report(log_dir, out_dir)
+        caught = ctx.catch_up()
+        try:
+            result = write_report(caught.conn, ctx.out)
+        finally:
+            caught.conn.close()
     click.echo(result.summary())
 
 
 @main.command()
 @click.option(
     "--out",
-    "out_dir",
+    "out",
     type=click.Path(file_okay=False, path_type=Path),
-    default="build/projections",
-    show_default=True,
-    help="Directory of the published outputs.",
+    default=None,
+    help="Same as the global --out.",
 )
 @click.pass_obj
-def report(log_dir: Path, out_dir: Path) -> None:
+def report(ctx: Context, out: Path | None) -> None:
     """Write the reader's site (HTML, charts, CSV files) into OUT/site, atomically."""
-    _report(log_dir, out_dir)
+    if out is not None:
+        ctx.out = out
+    _report(ctx)

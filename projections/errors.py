@@ -1,4 +1,4 @@
-"""Every error ``projections`` raises, under one base class.
+"""Every error ``projections`` raises, under one base class, each carrying its exit code.
 
 Each carries the data a caller needs so the CLI can render one precise
 ``Error:`` line; library code never prints and never exits.
@@ -10,33 +10,42 @@ from __future__ import annotations
 class ProjectionError(Exception):
     """Base class of every error raised by ``projections``."""
 
+    exit_code = 1
+
 
 class InvalidKnownAt(ProjectionError):
     """``--known-at`` is neither a seq nor a UTC timestamp."""
+
+    exit_code = 2
 
     def __init__(self, value: str) -> None:
         self.value = value
         super().__init__(
             f"--known-at {value!r}: expected a seq (e.g. 42) or a UTC timestamp "
-            "(e.g. 2025-06-16T10:00:00Z)"
+            "(e.g. 2025-06-16T10:00:00Z), ASCII digits only"
         )
 
 
 class InvalidDate(ProjectionError):
-    """A date (``--as-of``) is not YYYY, YYYY-MM or YYYY-MM-DD on the calendar."""
+    """A date (``--as-of``) is not YYYY, YYYY-MM, YYYY-MM-DD or START/END on the calendar."""
+
+    exit_code = 2
 
     def __init__(self, value: str) -> None:
         self.value = value
-        super().__init__(f"date {value!r}: expected YYYY, YYYY-MM or YYYY-MM-DD")
+        super().__init__(
+            f"date {value!r}: expected YYYY, YYYY-MM, YYYY-MM-DD or START/END "
+            "(ASCII digits, a real calendar date, start not after end)"
+        )
 
 
 class UnknownFact(ProjectionError):
-    """No fact with this id had been recorded (at the moment asked about)."""
+    """No fact with this id (or round or agreement slug) had been recorded at that moment."""
 
     def __init__(self, fact_id: str, seq: int) -> None:
         self.fact_id = fact_id
         self.seq = seq
-        super().__init__(f"no fact with id {fact_id!r} in the log up to seq {seq}")
+        super().__init__(f"no fact, round or agreement {fact_id!r} in the log up to seq {seq}")
 
 
 class DanglingTarget(ProjectionError):
@@ -48,31 +57,33 @@ class DanglingTarget(ProjectionError):
         super().__init__(f"seq {seq}: correction or retraction of unknown fact {target!r}")
 
 
-class StaleCheckpoint(ProjectionError):
-    """The log no longer holds the line the rebuild checkpoint names."""
+class BrokenLog(ProjectionError):
+    """A line of the log does not continue the chain (or cannot be read as a record)."""
 
-    def __init__(self, seq: int, expected: str, found: str | None) -> None:
+    def __init__(self, line: int, seq: int | None, reason: str) -> None:
+        self.line = line
         self.seq = seq
-        self.expected = expected
-        self.found = found
-        got = "no such line" if found is None else f"hash {found[:12]}"
-        super().__init__(
-            f"the log no longer holds seq {seq} with hash {expected[:12]} ({got}); "
-            "rerun with --full to rebuild from the start"
-        )
+        self.reason = reason
+        at = f"line {line}" + (f" (seq {seq})" if seq is not None else "")
+        super().__init__(f"log {at}: {reason}; nothing was changed")
 
 
-class CorruptCheckpoint(ProjectionError):
-    """The checkpoint files of the published generation cannot be read."""
+class StoreMismatch(ProjectionError):
+    """The store does not belong to this log, or the log no longer holds the store's head."""
 
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"checkpoint {path}: {reason}; rerun with --full")
+        super().__init__(
+            f"{path}: {reason}; nothing was changed (if the log was replaced on purpose, "
+            "rerun `projections rebuild --full`)"
+        )
 
 
 class RebuildLocked(ProjectionError):
     """Another rebuild holds the lock on the output directory."""
+
+    exit_code = 4
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -80,7 +91,7 @@ class RebuildLocked(ProjectionError):
 
 
 class OutputUnavailable(ProjectionError):
-    """The output directory cannot be created or written."""
+    """The output directory or the store cannot be created, read or written."""
 
     def __init__(self, path: str, reason: str) -> None:
         self.path = path

@@ -4,19 +4,21 @@ A *fact* is an event of one of ``FACT_TYPES``. The fold keeps, per fact, only
 what rounds, totals and reconciliation read, in one small flat tuple
 (``Fact``), so that a million facts stay in a few hundred bytes each::
 
-    (type, status, revisions, seq, payload)                      most facts
+    (type, status, revisions, seq, payload)                      other facts
     (type, status, revisions, seq, round, ((kind, from, to), party),
      value, qualifier)                                           a transfer
     (type, status, revisions, seq, round, occurred_on,
      agreement, label, mediators)                                a round
 
-``status`` is ``CURRENT`` or ``RETRACTED``; ``revisions`` counts the fact's
-corrections and retractions; ``seq`` is where it was reported. Transfers and
+``status`` is ``CURRENT``, ``RETRACTED`` or ``SUPERSEDED`` (a later report
+of the same type named it in ``supersedes``); ``revisions`` counts the fact's
+corrections, retractions and supersessions; ``seq`` is where it was reported. Transfers and
 rounds, by far the commonest facts, keep their fields inline, and a transfer's
 flow and party are one shared tuple (there are only a few such pairs); other
 facts keep a dict of their kept fields (``KEPT``); reported totals and offers
 are few and keep all their data. Repeated strings (slugs, dates, parties) are
-interned. Everything is plain containers, so the state marshals fast.
+interned. The known-at and as-of queries of the store build this state from
+the store's fact versions (``projections.history``), so it stays compact.
 
 Two indexes serve the per-round derivation (``projections.rounds``):
 ``members`` lists, per round slug, the transfers and notes whose current data
@@ -24,10 +26,7 @@ names the round (in report order), and ``dirty`` collects the slugs of the
 rounds whose figures may have changed since the outputs were last written
 (the rebuild clears it when it publishes).
 
-Of each correction and retraction the fold keeps only its seq
-(``state["steps"]``, per target): the rebuild reads the steps back from the
-archive's ``events`` rows to spell the trails of revised facts, and a single
-trail is replayed from the log (``projections.trails.trail_in``).
+Of each revision the fold keeps only its seq (``state["steps"]``, per target).
 """
 
 from __future__ import annotations
@@ -44,9 +43,10 @@ State = dict[str, Any]
 Step = tuple[int, str, str, str, str, dict[str, Any]]
 """A step of a trail: (seq, event id, type, recorded_at, recorded_by, data)."""
 
-FACT_TYPES = catalog.FACT_TYPES
+FACT_TYPES: tuple[str, ...] = tuple(dict.fromkeys((*catalog.FACT_TYPES, catalog.SOURCE)))
 CURRENT = "current"
 RETRACTED = "retracted"
+SUPERSEDED = "superseded"
 TRANSFER = catalog.TRANSFER
 ROUND = catalog.ROUND
 NOTE = catalog.NOTE
@@ -57,6 +57,7 @@ ROUND_FIELDS = ("round", "occurred_on", "agreement", "label", "mediators")
 KEPT: dict[str, tuple[str, ...] | None] = {
     "agreement.recorded": ("agreement", "title", "concluded_on", "place"),
     "note.recorded": ("round", "text", "source"),
+    catalog.SOURCE: None,
     "total.reported": None,
     "offer.reported": None,
 }
@@ -168,11 +169,17 @@ def _join(state: State, fact_id: str, fact: Fact) -> None:
 
 
 def on_fact(state: State, record: Record) -> None:
-    """A fact is reported: it becomes current."""
+    """A fact is reported: it becomes current, and the fact it ``supersedes`` leaves the figures."""
     kind = record["type"]
     fact = (kind, CURRENT, 0, record["seq"], *keep(kind, record["data"]))
     state["facts"][record["id"]] = fact
     _join(state, record["id"], fact)
+    replaced = record["data"].get("supersedes")
+    if replaced is not None:
+        old = state["facts"].get(replaced)
+        if old is not None and old[1] == CURRENT:
+            _revise(state, replaced, record["seq"], old)
+            state["facts"][replaced] = (old[0], SUPERSEDED, old[2] + 1, *old[3:])
 
 
 def on_round(state: State, record: Record) -> None:
@@ -189,9 +196,8 @@ def on_agreement(state: State, record: Record) -> None:
     state["agreements"][record["data"]["agreement"]] = record["id"]
 
 
-def _revise(state: State, record: Record, fact: Fact) -> str:
-    target: str = record["data"]["target"]
-    state["steps"].setdefault(target, []).append(record["seq"])
+def _revise(state: State, target: str, seq: int, fact: Fact) -> str:
+    state["steps"].setdefault(target, []).append(seq)
     old = round_of(fact)
     if old is not None:
         state["dirty"].add(old)
@@ -211,7 +217,7 @@ def _target(state: State, record: Record) -> Fact:
 def on_corrected(state: State, record: Record) -> None:
     """A correction replaces the named fields of its target's current data."""
     fact = _target(state, record)
-    target = _revise(state, record, fact)
+    target = _revise(state, record["data"]["target"], record["seq"], fact)
     kind, status, revisions, seq = fact[:4]
     data = corrected(kept_data(kind, payload(fact)), record["data"]["changes"])
     new = (kind, status, revisions + 1, seq, *keep(kind, data))
@@ -227,35 +233,5 @@ def on_corrected(state: State, record: Record) -> None:
 def on_retracted(state: State, record: Record) -> None:
     """A retraction drops the fact from every figure; its trail remains."""
     fact = _target(state, record)
-    target = _revise(state, record, fact)
+    target = _revise(state, record["data"]["target"], record["seq"], fact)
     state["facts"][target] = (fact[0], RETRACTED, fact[2] + 1, *fact[3:])
-
-
-def reindex(state: State) -> None:
-    """Rebuild ``rounds`` and ``members`` from the facts (what a fold would have made).
-
-    A loaded state rebuilds them rather than loading them: loaded, their fact
-    ids would be copies of the ids keying ``facts`` (a million extra strings).
-    """
-    rounds: dict[str, str] = {}
-    members: dict[str, list[str]] = {}
-    for fact_id, fact in state["facts"].items():
-        kind = fact[0]
-        if kind == TRANSFER:
-            slug = fact[4]
-        elif kind == ROUND:
-            rounds[fact[4]] = fact_id
-            continue
-        elif kind == NOTE:
-            slug = fact[4].get("round")
-            if slug is None:
-                continue
-        else:
-            continue
-        held = members.get(slug)
-        if held is None:
-            members[slug] = [fact_id]
-        else:
-            held.append(fact_id)
-    state["rounds"] = rounds
-    state["members"] = members

@@ -1,13 +1,41 @@
-"""Rendering: JSON bytes for machines, plain-text tables for people."""
+"""Rendering: JSON bytes for machines (exact text), plain-text tables for people.
+
+Text from events is data: every table cell and error line shows control,
+format (bidi, zero-width) and line-separator characters escaped visibly
+(``\\n``, ``\\x1b``, ``\\u202e``), on a terminal and in a pipe alike.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from eventlog.catalog import mark
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_HIDDEN = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+@lru_cache(maxsize=512)
+def _escape_char(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
+    if unicodedata.category(char) not in _HIDDEN:
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else (
+        f"\\U{code:08x}")
+
+
+def escape(text: str) -> str:
+    """``text`` with every control, format and separator character escaped visibly."""
+    if text.isprintable():
+        return text
+    return "".join(_escape_char(c) for c in text)
 
 
 def to_json(obj: Any) -> bytes:
@@ -25,8 +53,14 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict) and "value" in value:
         return quantity(value)
     if isinstance(value, list):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
+        return escape(",".join(str(v) for v in value)) or "-"
+    return escape(str(value))
+
+
+def _by(source: dict[str, Any]) -> str:
+    """Who a figure is attributed to, marked when the attribution is the maintainers' inference."""
+    who = str(source.get("attributed_to", ""))
+    return who + " (inferred)" if source.get("attribution") == "inferred" else who
 
 
 def quantity(count: dict[str, Any]) -> str:
@@ -70,8 +104,14 @@ def totals_text(view: dict[str, Any]) -> str:
         ]
         for t in view["totals"]
     ]
-    heads = ["kind", "from", "to", "best", "low", "high", "exact", "rounds", "UA says", "RU says"]
-    parts = [_header("Totals", view), table([*heads, "discrepant rounds"], rows)]
+    heads = ["kind", "from", "to", "best", "low", "high", "sum exact", "rounds", "UA says",
+             "RU says"]
+    parts = [
+        _header("Totals", view),
+        "A total is the sum of the itemized rounds only, not the number transferred overall;",
+        "'sum exact' means exact arithmetic over those rounds.",
+        table([*heads, "discrepant rounds"], rows),
+    ]
     if view["reported_totals"]:
         rows = [
             [
@@ -82,7 +122,7 @@ def totals_text(view: dict[str, Any]) -> str:
                 ",".join(f"{k}={v}" for k, v in r["scope"].items()),
                 r["as_of"],
                 r["count"],
-                r["source"]["attributed_to"],
+                _by(r["source"]),
                 r["rounds_sum"]["best"],
                 _gap(r),
             ]
@@ -110,7 +150,7 @@ def totals_text(view: dict[str, Any]) -> str:
                 o["to"],
                 o["count"],
                 o["as_of"],
-                o["source"]["attributed_to"],
+                _by(o["source"]),
             ]
             for o in view["offers"]
         ]
@@ -130,7 +170,10 @@ def rounds_text(view: dict[str, Any]) -> str:
         if not r["flows"]:
             rows.append([*head, None, None, None, None, None, None, None, None])
         for f in r["flows"]:
-            accounts = " ".join(f"{p}:{_cell(a['count'])}" for p, a in f["accounts"].items())
+            reports = f.get("reports") or [
+                {"party": p, **a} for p, a in f["accounts"].items()
+            ]
+            accounts = " ".join(f"{a['party']}:{_cell(a['count'])}" for a in reports)
             high = "open" if f["high"] is None else f["high"]
             row = [f["kind"], f"{f['from']}->{f['to']}", accounts, f["best"], f["low"], high]
             rows.append([*head, *row, f["exact"], "DIFFER" if f["discrepancy"] else ""])
@@ -160,14 +203,17 @@ def trail_text(trail: dict[str, Any]) -> str:
             )
         else:
             what = ""
-        rows.append([v["seq"], v["recorded_at"], v["recorded_by"], v["action"], what, v["reason"]])
+        reason = v["reason"]
+        if v.get("superseded_by"):
+            reason = f"by {v['superseded_by']}"
+        rows.append([v["seq"], v["recorded_at"], v["recorded_by"], v["action"], what, reason])
     last = trail["versions"][-1]["data"] if trail["versions"] else {}
     heads = ["seq", "recorded at", "by", "action", "changes", "reason"]
     return "\n".join(
         [
-            f"{trail['id']} ({trail['type']}): {trail['status']}",
+            escape(f"{trail['id']} ({trail['type']}): {trail['status']}"),
             table(heads, rows),
-            "data: " + orjson.dumps(last).decode(),
+            "data: " + escape(orjson.dumps(last).decode()),
         ]
     )
 
@@ -178,8 +224,8 @@ def _short(value: Any) -> str:
     if value is None:
         return "(absent)"
     if isinstance(value, str):
-        return value
-    return orjson.dumps(value).decode()
+        return escape(value)
+    return escape(orjson.dumps(value).decode())
 
 
 def _gap(entry: dict[str, Any]) -> str:

@@ -2,19 +2,21 @@
 
 Rules:
 
-* Only current (not retracted) rounds that occurred by ``as_of`` (see
+* Only current (not retracted) rounds that possibly occurred by ``as_of`` (see
   ``projections.timeaxes``) are listed, in ``occurred_on`` order (earliest
-  possible day, coarser date first on a tie, then the slug).
-* A flow is ``(kind, from, to)``. For each party (``source.party`` of the
-  report: "UA", "RU" or "other") the round's *account* of a flow is the
-  current version of that party's latest report (highest seq) for the round
-  and flow; retracted reports drop out. A transfer of a retracted round counts
-  nowhere.
-* ``best`` is the receiving party's account, else the sending party's, else
-  another's; ``low``/``high`` span every account (see ``projections.intervals``);
-  ``discrepancy`` is true when the accounts are not all the same quantity.
-* ``revisions`` counts the corrections and retractions of the round itself and
-  of every fact (transfer, note) whose current version names the round.
+  possible day, then latest, then the slug); ``certain`` says whether the
+  round certainly occurred by then.
+* A flow is ``(kind, from, to)``. Every current transfer of the round and flow
+  is an *account* (``source.party``: "UA", "RU" or "other"); several accounts of
+  one party all count. Retracted and superseded reports drop out; a transfer
+  of a retracted round counts nowhere.
+* ``best`` is the receiving party's latest account, else the sending party's,
+  else another's; ``low``/``high`` span every account (see
+  ``projections.intervals``); ``discrepancy`` is true when the accounts are not
+  all the same quantity. ``accounts`` (JSON) keeps each party's latest account;
+  ``reports`` lists every account in report order.
+* ``revisions`` counts the revisions of the round itself and of every fact
+  (transfer, note) whose current version names the round.
 
 A round is derived from its own fact and its ``members`` (the transfers and
 notes naming it, see ``projections.facts``) only, so deriving every round costs
@@ -29,13 +31,16 @@ from typing import Any
 
 from projections.facts import CURRENT, NOTE, TRANSFER, Fact, State
 from projections.intervals import Interval, envelope, figure_of
-from projections.timeaxes import date_key, occurred_by
+from eventlog import catalog
+from projections.timeaxes import certainly_by, date_key, earliest, latest, possibly_by
 
-PARTIES = ("UA", "RU", "other")
-KINDS = ("bodies", "pows", "civilians")
+PARTIES = catalog.SOURCE_PARTIES
+KINDS = catalog.KINDS
 FlowKey = tuple[str, str, str]
 Account = tuple[str, int, str]
-"""One party's account of a flow: (fact id, value, qualifier)."""
+"""One account of a flow: (fact id, value, qualifier)."""
+Report = tuple[str, str, int, str]
+"""One account with its party: (party, fact id, value, qualifier), in report order."""
 
 
 def flow_order(key: FlowKey) -> tuple[int, str, str]:
@@ -54,11 +59,15 @@ class FlowView:
     figure: Interval
     best_party: str
     discrepancy: bool
+    reports: list[Report]
 
     def party_figure(self, party: str) -> Interval:
-        """The interval of one party's account."""
+        """One party's accounts spanned, its latest account as the best."""
+        figures = [figure_of(v, q) for p, _, v, q in self.reports if p == party]
         _, value, qualifier = self.accounts[party]
-        return figure_of(value, qualifier)
+        if len(figures) == 1:
+            return figures[0]
+        return envelope(figures, figure_of(value, qualifier))
 
     def as_json(self) -> dict[str, Any]:
         """The flow as in the ``rounds`` JSON contract."""
@@ -78,6 +87,10 @@ class FlowView:
             "exact": not approx and high == low,
             "best_party": self.best_party,
             "discrepancy": self.discrepancy,
+            "reports": [
+                {"party": p, "id": fid, "count": {"value": value, "qualifier": qualifier}}
+                for p, fid, value, qualifier in self.reports
+            ],
         }
 
 
@@ -94,6 +107,7 @@ class RoundView:
     revisions: int = 0
     flows: list[FlowView] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    certain: bool = True
 
     @property
     def data(self) -> dict[str, Any]:
@@ -115,33 +129,37 @@ class RoundView:
             "agreement": self.agreement,
             "label": self.label,
             "mediators": list(self.mediators),
+            "earliest": earliest(self.occurred_on),
+            "latest": latest(self.occurred_on),
+            "certain": self.certain,
             "revisions": self.revisions,
             "flows": [flow.as_json() for flow in self.flows],
             "notes": self.notes,
         }
 
 
-def flow_view(key: FlowKey, accounts: dict[str, Account]) -> FlowView:
-    """Choose the best account and span the others."""
+def flow_view(key: FlowKey, reports: list[Report]) -> FlowView:
+    """Combine the accounts of one flow (in report order): the best one, and the span."""
     _, sender, receiver = key
-    if len(accounts) == 1:
-        ((party, account),) = accounts.items()
-        return FlowView(key, accounts, figure_of(account[1], account[2]), party, False)
-    ordered = {p: accounts[p] for p in PARTIES if p in accounts}
-    if len(ordered) < len(accounts):
-        ordered.update((p, accounts[p]) for p in sorted(accounts) if p not in ordered)
+    latest_of = {party: (fid, value, qualifier) for party, fid, value, qualifier in reports}
+    if len(reports) == 1:
+        party, fid, value, qualifier = reports[0]
+        return FlowView(key, latest_of, figure_of(value, qualifier), party, False, reports)
+    ordered = {p: latest_of[p] for p in PARTIES if p in latest_of}
+    if len(ordered) < len(latest_of):
+        ordered.update((p, latest_of[p]) for p in sorted(latest_of) if p not in ordered)
     if receiver in ordered:
         best_party = receiver
     elif sender in ordered:
         best_party = sender
     else:
         best_party = next(iter(ordered))
-    figures = [figure_of(value, qualifier) for _, value, qualifier in ordered.values()]
+    figures = [figure_of(value, qualifier) for _, _, value, qualifier in reports]
     _, best_value, best_qualifier = ordered[best_party]
     best = figure_of(best_value, best_qualifier)
-    counts = {(value, qualifier) for _, value, qualifier in ordered.values()}
+    counts = {(value, qualifier) for _, _, value, qualifier in reports}
     figure = envelope(figures, best)
-    return FlowView(key, ordered, figure, best_party, len(counts) > 1)
+    return FlowView(key, ordered, figure, best_party, len(counts) > 1, reports)
 
 
 def round_key(fact: Fact) -> tuple[tuple[str, str], str]:
@@ -160,7 +178,7 @@ def derive(state: State, slug: str) -> RoundView | None:
         return None
     occurred_on, agreement, label, mediators = fact[5:]
     view = RoundView(fact_id, slug, occurred_on, agreement, label, mediators or (), fact[2])
-    flows: dict[FlowKey, dict[str, Account]] = {}
+    flows: dict[FlowKey, list[Report]] = {}
     revisions = fact[2]
     for member in state["members"].get(slug, ()):
         m = facts[member]
@@ -171,8 +189,8 @@ def derive(state: State, slug: str) -> RoundView | None:
             key, party = m[5]
             per_flow = flows.get(key)
             if per_flow is None:
-                per_flow = flows[key] = {}
-            per_flow[party] = (member, m[6], m[7])
+                per_flow = flows[key] = []
+            per_flow.append((party, member, m[6], m[7]))
         elif m[0] == NOTE:
             data = m[4]
             view.notes.append({"id": member, "text": data["text"], "source": data["source"]})
@@ -190,7 +208,7 @@ def ordered_rounds(state: State, as_of: str | None = None) -> list[str]:
     found = []
     for slug, fact_id in state["rounds"].items():
         fact = facts[fact_id]
-        if fact[1] == CURRENT and occurred_by(fact[5], as_of):
+        if fact[1] == CURRENT and possibly_by(fact[5], as_of):
             found.append(slug)
     rounds = state["rounds"]
     # one flat string per round sorts as round_key does (the dates are fixed width)
@@ -199,10 +217,11 @@ def ordered_rounds(state: State, as_of: str | None = None) -> list[str]:
 
 
 def iter_views(state: State, as_of: str | None = None) -> Iterator[RoundView]:
-    """The current rounds that occurred by ``as_of``, in order, one at a time."""
+    """The current rounds that possibly occurred by ``as_of``, in order, one at a time."""
     for slug in ordered_rounds(state, as_of):
         view = derive(state, slug)
         if view is not None:
+            view.certain = certainly_by(view.occurred_on, as_of)
             yield view
 
 

@@ -2,8 +2,9 @@
 
 The state is made of plain containers only (dicts, tuples, str, int) holding
 what the figures need of each fact (see ``projections.facts``), never the
-records themselves, so folding is O(1) per event, the state stays small and it
-marshals and loads fast for incremental rebuilds. Figures (rounds, totals,
+records themselves, so folding is O(1) per event and the state stays small. It
+is the specification of the read model (``projections.store``), and the
+known-at / as-of queries derive their figures from it. Figures (rounds, totals,
 trails of revised facts) are derived from the state by ``projections.rounds``,
 ``projections.totals`` and ``projections.trails`` when they are asked for.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from eventlog import catalog
 from projections import facts
 from projections.facts import Record, State
 from projections.timeaxes import EVERYTHING, KnownAt
@@ -28,6 +30,7 @@ HANDLERS: dict[str, Handler] = {
     "total.reported": facts.on_fact,
     "offer.reported": facts.on_fact,
     "note.recorded": facts.on_fact,
+    catalog.SOURCE: facts.on_fact,
     "fact.corrected": facts.on_corrected,
     "fact.retracted": facts.on_retracted,
 }

@@ -1,18 +1,19 @@
 """The two time axes: what the archive knew (``--known-at``) and when things happened (``--as-of``).
 
-Reduced-precision dates ("2025", "2025-06", "2025-06-16") stand for the whole
-period they name. A date is compared through its earliest and latest possible
-day, and a period counts as inside a range when it *may* overlap it:
+Every date is an interval of days ``[earliest, latest]``: ``2025`` is
+2025-01-01..2025-12-31, ``2025-06`` is June, ``2025-06/2025-12`` (EDTF level 1)
+runs from the first day of its start to the last day of its end. Dates sort
+by earliest, then latest day.
 
-* ``occurred_by(d, D)``: ``d`` may have happened by the end of ``D``, i.e.
-  ``earliest(d) <= latest(D)``. So a round dated "2025-06" counts as of
-  "2025-06-16", and everything in June counts as of "2025-06".
-* ``occurred_since(d, S)``: ``d`` may have happened on or after ``S``, i.e.
-  ``latest(d) >= earliest(S)``.
+Under ``--as-of D`` (the last day of ``D``), a round is *certainly* done when
+its latest day is on or before it, and *possibly* done when its earliest day
+is: ``low`` counts only the first, ``high`` both, and a figure is not exact
+while a counted round is only possibly done. "Since ``S``" takes rounds whose
+latest day is on or after the first day of ``S`` (certainly: their earliest).
 
-``--known-at`` is either a seq (replay records with ``seq <= N``) or a UTC
-timestamp (replay records with ``recorded_at <= T``; a timestamp without a
-zone is taken as UTC, a bare date as its midnight).
+``--known-at`` is a seq (records with ``seq <= N``) or a UTC timestamp
+(``recorded_at <= T``; no zone means UTC, a bare date its midnight). Digits
+are ASCII only, on both axes.
 """
 
 from __future__ import annotations
@@ -25,58 +26,89 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from eventlog.catalog import TIMESTAMP_FORMAT
 from projections.errors import InvalidDate, InvalidKnownAt
 
-_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_POINT = r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
+_DATE_RE = re.compile(rf"({_POINT})(?:/({_POINT}))?", re.ASCII)
+_SEQ_RE = re.compile(r"[0-9]+", re.ASCII)
+_STAMP_RE = re.compile(r"[0-9T:.+\-Z ]+", re.ASCII)
 
 
-@lru_cache(maxsize=4096)
+def _first(point: str) -> str:
+    if len(point) == 4:
+        return point + "-01-01"
+    if len(point) == 7:
+        return point + "-01"
+    return point
+
+
+def _last(point: str) -> str:
+    if len(point) == 4:
+        return point + "-12-31"
+    if len(point) == 7:
+        last = calendar.monthrange(int(point[:4]), int(point[5:7]))[1]
+        return f"{point}-{last:02d}"
+    return point
+
+
+@lru_cache(maxsize=8192)
 def earliest(value: str) -> str:
-    """The first day a (possibly reduced-precision) date may denote, as YYYY-MM-DD."""
-    if len(value) == 4:
-        return value + "-01-01"
-    if len(value) == 7:
-        return value + "-01"
-    return value
+    """The first day a date (point or ``START/END``) may denote, as YYYY-MM-DD."""
+    return _first(value.partition("/")[0])
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def latest(value: str) -> str:
-    """The last day a (possibly reduced-precision) date may denote, as YYYY-MM-DD."""
-    if len(value) == 4:
-        return value + "-12-31"
-    if len(value) == 7:
-        last = calendar.monthrange(int(value[:4]), int(value[5:7]))[1]
-        return f"{value}-{last:02d}"
-    return value
+    """The last day a date (point or ``START/END``) may denote, as YYYY-MM-DD."""
+    start, _, end = value.partition("/")
+    return _last(end or start)
 
 
-def occurred_by(value: str, as_of: str | None) -> bool:
+def possibly_by(value: str, as_of: str | None) -> bool:
     """Whether a date may lie on or before the end of ``as_of`` (always, if None)."""
     return as_of is None or earliest(value) <= latest(as_of)
 
 
-def occurred_since(value: str, since: str) -> bool:
+def certainly_by(value: str, as_of: str | None) -> bool:
+    """Whether a date certainly lies on or before the end of ``as_of`` (always, if None)."""
+    return as_of is None or latest(value) <= latest(as_of)
+
+
+occurred_by = possibly_by
+"""Whether a claim or round counts as of a date at all: it may have happened by then."""
+
+
+def possibly_since(value: str, since: str) -> bool:
     """Whether a date may lie on or after the start of ``since``."""
     return latest(value) >= earliest(since)
 
 
+def certainly_since(value: str, since: str) -> bool:
+    """Whether a date certainly lies on or after the start of ``since``."""
+    return earliest(value) >= earliest(since)
+
+
 def date_key(value: str) -> tuple[str, str]:
-    """Sort key: earliest possible day, then the text (coarser dates first on a tie)."""
-    return (earliest(value), value.ljust(10, " "))
+    """Sort key: earliest possible day, then latest."""
+    return (earliest(value), latest(value))
 
 
 def parse_date(text: str) -> str:
-    """Validate a YYYY, YYYY-MM or YYYY-MM-DD date; raises ``InvalidDate``."""
+    """Validate a date (YYYY, YYYY-MM, YYYY-MM-DD or START/END); raises ``InvalidDate``."""
     match = _DATE_RE.fullmatch(text.strip())
     if match is None:
         raise InvalidDate(text)
-    year, month, day = match.groups()
-    try:
-        date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        raise InvalidDate(text) from None
+    for point in match.groups():
+        if point is None:
+            continue
+        year, month, day = (point.split("-") + ["01", "01"])[:3]
+        try:
+            date(int(year), int(month), int(day))
+        except ValueError:
+            raise InvalidDate(text) from None
+    start, end = match.groups()
+    if end is not None and _first(start) > _last(end):
+        raise InvalidDate(text)
     return match.group(0)
 
 
@@ -97,18 +129,28 @@ class KnownAt:
 EVERYTHING = KnownAt()
 
 
+def stamp(moment: datetime) -> str:
+    """A UTC moment in the log's ``recorded_at`` format (years below 1000 zero-padded)."""
+    m = moment.astimezone(UTC)
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
+        f"{m.second:02d}.{m.microsecond:06d}Z"
+    )
+
+
 def parse_known_at(text: str | None) -> KnownAt:
     """Parse ``--known-at``: a seq or a timestamp; raises ``InvalidKnownAt``."""
     if text is None:
         return EVERYTHING
     value = text.strip()
-    if value.isdigit():
+    if _SEQ_RE.fullmatch(value):
         return KnownAt(seq=int(value))
+    if not _STAMP_RE.fullmatch(value):
+        raise InvalidKnownAt(text)
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return KnownAt(recorded_at=stamp(moment))
+    except (ValueError, OverflowError):
         raise InvalidKnownAt(text) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    stamp = moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
-    return KnownAt(recorded_at=stamp)

@@ -2,14 +2,12 @@
 
 A version is one step of the fact: ``reported`` (its first record),
 ``corrected`` (``changes`` maps each field the correction names to
-``{"from", "to"}``, null meaning absent) or ``retracted``. ``data`` is the
-fact's full data after that step.
+``{"from", "to"}``, null meaning absent), ``retracted``, or ``superseded`` (a
+later report of the same type names it in ``supersedes``; ``superseded_by``
+is that report's id). ``data`` is the fact's full data after that step.
 
-The fold keeps the revisions of every fact (``state["steps"]``) but not the
-data facts were reported with, so a trail is replayed from the reported record
-and its revisions: ``trail_in`` finds both in the records of the log (the
-``trail`` command), and the rebuild hands the reported data of revised facts
-over from the events it streams (see ``projections.rebuild``).
+This replay is the specification of the store's ``fact_versions`` (the
+``trail`` command answers from the store).
 """
 
 from __future__ import annotations
@@ -18,7 +16,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from projections.errors import UnknownFact
-from projections.facts import CURRENT, FACT_TYPES, RETRACTED, Record, Step, corrected
+from projections.facts import (
+    CURRENT,
+    FACT_TYPES,
+    RETRACTED,
+    SUPERSEDED,
+    Record,
+    Step,
+    corrected,
+)
 from projections.timeaxes import EVERYTHING, KnownAt
 
 
@@ -38,10 +44,13 @@ def versions(steps: Iterable[Step]) -> list[dict[str, Any]]:
     """The versions of a fact whose first step is its report, oldest first."""
     result = []
     data: dict[str, Any] = {}
-    for seq, event_id, kind, recorded_at, recorded_by, step_data in steps:
+    for index, (seq, event_id, kind, recorded_at, recorded_by, step_data) in enumerate(steps):
         changes: dict[str, Any] | None = None
         reason = step_data.get("reason")
-        if kind == "fact.corrected":
+        by: str | None = None
+        if index and kind in FACT_TYPES:
+            action, reason, by = "superseded", None, event_id
+        elif kind == "fact.corrected":
             action = "corrected"
             named = step_data["changes"]
             after = corrected(data, named)
@@ -61,19 +70,31 @@ def versions(steps: Iterable[Step]) -> list[dict[str, Any]]:
                 "data": data,
                 "changes": changes,
                 "reason": reason,
-                "source": step_data.get("source") if action != "reported" else None,
+                "source": step_data.get("source") if action in REVISED else None,
+                "superseded_by": by,
             }
         )
     return result
 
 
+REVISED = ("corrected", "retracted")
+
+
+def status_of(steps: list[Step]) -> str:
+    """Retracted if any step retracts, else superseded if a later report replaced it."""
+    if any(step[2] == "fact.retracted" for step in steps):
+        return RETRACTED
+    if any(step[2] in FACT_TYPES for step in steps[1:]):
+        return SUPERSEDED
+    return CURRENT
+
+
 def trail_of(fact_id: str, steps: list[Step]) -> dict[str, Any]:
     """One fact's trail as in the ``trail`` JSON contract, from its report and revisions."""
-    retracted = any(step[2] == "fact.retracted" for step in steps)
     return {
         "id": fact_id,
         "type": steps[0][2],
-        "status": RETRACTED if retracted else CURRENT,
+        "status": status_of(steps),
         "versions": versions(steps),
     }
 
@@ -85,6 +106,7 @@ def all_trails(records: Iterable[Record], known_at: KnownAt = EVERYTHING) -> lis
         kind = record["type"]
         if kind in FACT_TYPES:
             steps[record["id"]] = [step_of(record)]
+            _supersede(steps, record)
         elif kind in ("fact.corrected", "fact.retracted"):
             held = steps.get(record["data"]["target"])
             if held is not None:
@@ -102,6 +124,8 @@ def trail_in(
         seq = record["seq"]
         if record["id"] == fact_id and record["type"] in FACT_TYPES:
             steps = [step_of(record)]
+        elif steps and record["type"] in FACT_TYPES:
+            _supersede({fact_id: steps}, record)
         elif (
             steps
             and record["type"] in ("fact.corrected", "fact.retracted")
@@ -111,6 +135,13 @@ def trail_in(
     if not steps:
         raise UnknownFact(fact_id, seq)
     return trail_of(fact_id, steps)
+
+
+def _supersede(steps: dict[str, list[Step]], record: Record) -> None:
+    """A report naming a current fact in ``supersedes`` is a step of that fact's trail."""
+    held = steps.get(record["data"].get("supersedes") or "")
+    if held is not None and status_of(held) == CURRENT:
+        held.append(step_of(record))
 
 
 def _admitted(records: Iterable[Record], known_at: KnownAt) -> Iterator[Record]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +29,9 @@ class Report:
         )
 
 
-def write_report(log_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Report:
-    """Build ``OUT/site`` from the log's read model and publish it atomically."""
-    out = Path(out_dir)
-    data = load(log_dir, out)
+def write_report(conn: sqlite3.Connection, out: Path) -> Report:
+    """Build ``OUT/site`` from the store open on ``conn`` and publish it atomically."""
+    data = load(conn)
     files = site_files(data)
     path = publish_site(out, files)
     return Report(path, data.seq, data.head_hash, tuple(files), len(data.rounds))

@@ -1,34 +1,40 @@
-"""Reading the report's data: the views and trails the ``projections`` commands answer."""
+"""Reading the report's data from the store, in one read transaction (one snapshot).
+
+The figures are the answers of ``projections totals``, ``rounds`` and ``trail``
+(``projections.queries``) at the store's head; the accounts, with their sources,
+are the store's ``accounts`` rows.
+"""
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime
+import sqlite3
 
-from eventlog.catalog import TIMESTAMP_FORMAT
-from eventlog.reader import LogReader
+from projections import queries
 from projections.report.data import ReportData, assemble
-from projections.rounds import rounds_view
-from projections.state import fold
-from projections.totals import totals_view
-from projections.trails import all_trails
+from projections.store import meta
 
 
-def load(log_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> ReportData:
-    """The report's data for the log in ``log_dir``.
+def load(conn: sqlite3.Connection) -> ReportData:
+    """The report's data from the store open on ``conn`` (caught up by the caller)."""
+    conn.execute("BEGIN")
+    try:
+        head = meta(conn)
+        seq = int(head.get("head_seq") or 0)
+        totals = queries.totals(conn, seq)
+        rounds = queries.rounds(conn, seq)
+        ids = [fid for (fid,) in conn.execute("SELECT id FROM facts ORDER BY seq")]
+        trails = [queries.trail(conn, fid, seq) for fid in ids]
+        accounts = [
+            {"id": fid, "round": slug, "kind": kind, "from": sender, "to": receiver,
+             "party": party, "count": {"value": value, "qualifier": qualifier}}
+            for fid, slug, kind, sender, receiver, party, value, qualifier in conn.execute(
+                "SELECT id, round, kind, sender, receiver, party, value, qualifier"
+                " FROM accounts ORDER BY seq"
+            )
+        ]  # fmt: skip
+    finally:
+        conn.execute("COMMIT")
+    return assemble(
+        totals, rounds, trails, accounts, head.get("head_hash") or "", head.get("built_at") or ""
+    )
 
-    Raises the ``eventlog`` and ``projections`` errors as they come.
-    """
-    reader = LogReader(log_dir)
-    records = list(reader.records())
-    state = fold(records)
-    built_at = datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
-    head = records[-1] if records else None
-    head_hash = reader.position.hash if head is not None else ""
-    rounds = rounds_view(state)
-    accounts = [
-        {"id": a["id"], "round": r["round"], "kind": f["kind"], "from": f["from"],
-         "to": f["to"], "party": party, "count": a["count"]}
-        for r in rounds["rounds"] for f in r["flows"] for party, a in f["accounts"].items()
-    ]  # fmt: skip
-    return assemble(totals_view(state), rounds, all_trails(records), accounts, head_hash, built_at)

@@ -10,8 +10,10 @@ from projections.timeaxes import (
     date_key,
     earliest,
     latest,
+    certainly_by,
     occurred_by,
-    occurred_since,
+    possibly_by,
+    possibly_since,
     parse_date,
     parse_known_at,
 )
@@ -42,17 +44,52 @@ def test_no_as_of_admits_everything() -> None:
 
 def test_since_admits_periods_overlapping_the_start() -> None:
     """A round dated 2025-06 may have occurred since 2025-06-16."""
-    assert occurred_since("2025-06", "2025-06-16")
-    assert not occurred_since("2025-05-31", "2025-06")
+    assert possibly_since("2025-06", "2025-06-16")
+    assert not possibly_since("2025-05-31", "2025-06")
 
 
-def test_coarser_dates_sort_first_on_the_same_earliest_day() -> None:
-    """2025-06 sorts before 2025-06-01, which sorts before 2025-06-02."""
-    assert sorted(["2025-06-02", "2025-06-01", "2025-06"], key=date_key) == [
-        "2025-06",
+def test_dates_sort_by_earliest_then_latest_day() -> None:
+    """2025-06-01 (one day) sorts before 2025-06 (the month), which sorts before 2025-06-02."""
+    assert sorted(["2025-06-02", "2025-06", "2025-06-01"], key=date_key) == [
         "2025-06-01",
+        "2025-06",
         "2025-06-02",
     ]
+
+
+def test_an_interval_is_its_start_first_day_to_its_end_last_day() -> None:
+    """2025-06/2025-12 runs from 1 June to 31 December 2025 and sorts after June 2025."""
+    assert (earliest("2025-06/2025-12"), latest("2025-06/2025-12")) == (
+        "2025-06-01",
+        "2025-12-31",
+    )
+    assert sorted(["2025-06/2025-12", "2025-06"], key=date_key) == ["2025-06", "2025-06/2025-12"]
+
+
+def test_as_of_a_date_a_year_is_only_possibly_done() -> None:
+    """As of 2025-01-01 a round dated 2025 is possibly done (high) but not certainly (low)."""
+    assert possibly_by("2025", "2025-01-01")
+    assert not certainly_by("2025", "2025-01-01")
+    assert certainly_by("2025", "2025-12-31")
+
+
+@pytest.mark.parametrize("text", ["１９９９", "٢٠٢٥-٠٦", "2025-12/2025-06", "2025-02-30"])
+def test_bad_dates_are_refused(text: str) -> None:
+    """Non-ASCII digits, a reversed interval and a day off the calendar are not dates."""
+    with pytest.raises(InvalidDate):
+        parse_date(text)
+
+
+@pytest.mark.parametrize("text", ["²", "٣", "0001-01-01T00:00:00+01:00", "yesterday"])
+def test_bad_known_at_is_refused(text: str) -> None:
+    """Superscripts, other scripts' digits and a moment before year 1 in UTC are refused."""
+    with pytest.raises(InvalidKnownAt):
+        parse_known_at(text)
+
+
+def test_known_at_year_999_means_year_999() -> None:
+    """--known-at 0999-06-01 is a moment in the year 999, zero-padded like recorded_at."""
+    assert parse_known_at("0999-06-01").recorded_at == "0999-06-01T00:00:00.000000Z"
 
 
 @pytest.mark.parametrize("text", ["2025-13", "2025-02-30", "June", "25-06-01", ""])

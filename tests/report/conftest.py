@@ -87,10 +87,10 @@ def build(log_dir: Path, out: Path) -> Path:
     return out / "site"
 
 
-def views(log_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def views(log_dir: Path, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """What ``projections totals --json`` and ``rounds --json`` answer for ``log_dir``."""
-    totals = run("--log", str(log_dir), "totals", "--json")
-    rounds = run("--log", str(log_dir), "rounds", "--json")
+    totals = run("--log", str(log_dir), "--out", str(out), "totals", "--json")
+    rounds = run("--log", str(log_dir), "--out", str(out), "rounds", "--json")
     return json.loads(totals.output), json.loads(rounds.output)
 
 

@@ -95,9 +95,9 @@ def open_site(browser: Any, site: Path, width: int = 1280) -> Opened:
     return opened
 
 
-def expected_marks(log_dir: Path) -> list[dict[str, int]]:
+def expected_marks(log_dir: Path, out: Path) -> list[dict[str, int]]:
     """Per chart, in page order, the marks the store's figures call for."""
-    totals, rounds = views(log_dir)
+    totals, rounds = views(log_dir, out)
     marks = []
     for t in totals["totals"]:
         key = (t["kind"], t["from"], t["to"])
@@ -122,7 +122,7 @@ def expected_marks(log_dir: Path) -> list[dict[str, int]]:
 def test_headline_figures_are_visible(browser: Any, sites: dict[str, Any], name: str) -> None:
     """Each flow's best total, as ``totals --json`` gives it, is shown with separators."""
     log_dir, site = sites[name]
-    totals, _ = views(log_dir)
+    totals, _ = views(log_dir, site.parent)
     opened = open_site(browser, site)
     for i, t in enumerate(totals["totals"], 1):
         best = opened.page.locator(f"#total-{i} .best")
@@ -137,7 +137,7 @@ def test_every_chart_draws_its_marks(browser: Any, sites: dict[str, Any], name: 
     log_dir, site = sites[name]
     opened = open_site(browser, site)
     figures = opened.page.locator("figure")
-    expected = expected_marks(log_dir)
+    expected = expected_marks(log_dir, site.parent)
     assert figures.count() == len(expected)
     for i, marks in enumerate(expected):
         figure = figures.nth(i)

@@ -41,7 +41,7 @@ def test_every_file_has_its_documented_header(archive_log: Path, tmp_path: Path)
 def test_rounds_csv_holds_the_stores_figures(archive_log: Path, tmp_path: Path) -> None:
     """rounds.csv has one row per round and flow, with the figures ``rounds --json`` gives."""
     site = build(archive_log, tmp_path / "out")
-    _, rounds = views(archive_log)
+    _, rounds = views(archive_log, tmp_path / "out")
     expected = [
         [r["round"], f["kind"], f["from"], f["to"], str(f["best"])]
         for r in rounds["rounds"]

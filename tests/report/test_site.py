@@ -43,7 +43,7 @@ def test_page_has_a_restrictive_policy_and_no_script(archive_log: Path, tmp_path
 def test_page_shows_the_stores_figures(archive_log: Path, tmp_path: Path) -> None:
     """Every headline total and every reported gap of ``totals --json`` is on the page."""
     page = (build(archive_log, tmp_path / "out") / "index.html").read_text()
-    totals, _ = views(archive_log)
+    totals, _ = views(archive_log, tmp_path / "out")
     for t in totals["totals"]:
         assert f'data-figure="best">{t["best"]:,}<' in page
     for r in totals["reported_totals"]:

@@ -1,0 +1,187 @@
+"""The answers of ``totals``, ``rounds`` and ``trail``, read from an up-to-date store.
+
+The current figures (no ``--known-at`` cut, no ``--as-of`` date) are read from
+the maintained tables, so their cost does not grow with the log; the JSON is
+the contract of the pure fold (``projections.totals``, ``projections.rounds``,
+``projections.trails``), and the tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+from projections.errors import UnknownFact
+from projections.facts import FACT_TYPES, corrected
+from projections.rounds import PARTIES, FlowKey, flow_order
+from projections.rows import load_rounds
+from projections.totals import Sums, flow_entry, gap_range, outstanding, reported_key
+from projections.intervals import Interval, of
+
+_SUMS = "low, high_closed, open_terms, best, approx_terms, rounds"
+
+
+def known_at(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
+    """The ``known_at`` block: a seq and the time it was recorded (null for seq 0)."""
+    row = conn.execute("SELECT recorded_at FROM events WHERE seq = ?", (seq,)).fetchone()
+    return {"seq": seq, "recorded_at": None if row is None else row[0]}
+
+
+def _sums(row: tuple[Any, ...]) -> Sums:
+    return [*row, 0]
+
+
+def totals(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
+    """The ``totals`` JSON object of the store's head."""
+    parties: dict[FlowKey, dict[str, Sums]] = {}
+    for kind, sender, receiver, party, *sums in conn.execute(
+        f"SELECT kind, sender, receiver, party, {_SUMS} FROM party_totals"
+    ):
+        parties.setdefault((kind, sender, receiver), {})[party] = _sums(tuple(sums))
+    flows = {}
+    for kind, sender, receiver, *sums in conn.execute(
+        f"SELECT kind, sender, receiver, {_SUMS} FROM flow_totals WHERE rounds > 0"
+    ):
+        flows[(kind, sender, receiver)] = _sums(tuple(sums))
+    entries = []
+    for key in sorted(flows, key=flow_order):
+        discrepant = [
+            slug
+            for (slug,) in conn.execute(
+                "SELECT round FROM flows WHERE kind = ? AND sender = ? AND receiver = ?"
+                " AND discrepant = 1 ORDER BY earliest, latest, round",
+                key,
+            )
+        ]
+        entries.append(flow_entry(key, flows[key], parties.get(key, {}), discrepant))
+    return {
+        "known_at": known_at(conn, seq),
+        "as_of": None,
+        "totals": entries,
+        "reported_totals": reported(conn),
+        "offers": offers(conn),
+    }
+
+
+def reported(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Each current reported total beside its rounds' sum, as the fold gives it."""
+    result = []
+    for fid, data, *sums in conn.execute(
+        "SELECT t.id, f.data, sum_low, sum_high_closed, sum_open, sum_best, sum_approx,"
+        " sum_rounds, sum_uncertain FROM reported_totals t JOIN facts f ON f.id = t.id"
+    ):
+        result.append(_reported_entry(fid, orjson.loads(data), list(sums)))
+    result.sort(key=reported_key)
+    return result
+
+
+def _reported_entry(fid: str, data: dict[str, Any], sums: Sums) -> dict[str, Any]:
+    from projections.totals import reported_entry
+
+    return reported_entry(fid, data, sums)
+
+
+def offers(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The outstanding offers: per flow the latest, unless a round certainly came after."""
+    found = []
+    for (key,) in conn.execute("SELECT DISTINCT kind || ' ' || sender || ' ' || receiver FROM offers"):
+        kind, sender, receiver = key.split(" ")
+        row = conn.execute(
+            "SELECT o.id, o.seq, f.data FROM offers o JOIN facts f ON f.id = o.id"
+            " WHERE kind = ? AND sender = ? AND receiver = ?"
+            " ORDER BY as_of_earliest DESC, as_of_latest DESC, o.seq DESC LIMIT 1",
+            (kind, sender, receiver),
+        ).fetchone()
+        found.append((row[0], row[1], orjson.loads(row[2])))
+    last_days: dict[FlowKey, str] = {}
+    for fid, _, data in found:
+        key = (data["kind"], data["from"], data["to"])
+        (day,) = conn.execute(
+            "SELECT max(earliest) FROM flows WHERE kind = ? AND sender = ? AND receiver = ?", key
+        ).fetchone()
+        if day is not None:
+            last_days[key] = day
+    return outstanding(found, last_days)
+
+
+def rounds(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
+    """The ``rounds`` JSON object of the store's head."""
+    slugs = [s for (s,) in conn.execute("SELECT round FROM rounds ORDER BY earliest, latest, round")]
+    held = load_rounds(conn, slugs)
+    notes: dict[str, list[dict[str, Any]]] = {}
+    for slug, fid, data in conn.execute(
+        "SELECT n.round, n.id, f.data FROM notes n JOIN facts f ON f.id = n.id"
+        " WHERE n.round IS NOT NULL ORDER BY n.seq"
+    ):
+        note = orjson.loads(data)
+        notes.setdefault(slug, []).append({"id": fid, "text": note["text"], "source": note["source"]})
+    result = []
+    for slug in slugs:
+        view = held[slug].view
+        view.notes = notes.get(slug, [])
+        result.append(view.as_json())
+    agreements = [
+        {"agreement": slug, "id": fid, "title": title, "concluded_on": on, "place": place}
+        for slug, fid, title, on, place in conn.execute(
+            "SELECT agreement, id, title, concluded_on, place FROM agreements ORDER BY agreement"
+        )
+    ]
+    return {"known_at": known_at(conn, seq), "as_of": None, "rounds": result,
+            "agreements": agreements}
+
+
+def resolve(conn: sqlite3.Connection, name: str, seq: int) -> str:
+    """A fact id, or the id of the round or agreement with that slug (as known at ``seq``)."""
+    row = conn.execute("SELECT id FROM facts WHERE id = ? AND seq <= ?", (name, seq)).fetchone()
+    if row is None:
+        row = conn.execute(
+            "SELECT id FROM facts WHERE slug = ? AND seq <= ? AND type IN (?, ?)"
+            " ORDER BY seq LIMIT 1",
+            (name, seq, FACT_TYPES[0], FACT_TYPES[1]),
+        ).fetchone()
+    if row is None:
+        raise UnknownFact(name, seq)
+    fid: str = row[0]
+    return fid
+
+
+def trail(conn: sqlite3.Connection, name: str, seq: int) -> dict[str, Any]:
+    """One fact's trail up to ``seq``: every version, its data rebuilt from the current data."""
+    fid = resolve(conn, name, seq)
+    kind, current = conn.execute("SELECT type, data FROM facts WHERE id = ?", (fid,)).fetchone()
+    rows = conn.execute(
+        "SELECT v.seq, e.id, e.recorded_at, e.recorded_by, v.action, v.status, v.changes,"
+        " v.reason, v.source, v.superseded_by FROM fact_versions v"
+        " JOIN events e ON e.seq = v.seq WHERE v.fact_id = ? ORDER BY v.version",
+        (fid,),
+    ).fetchall()
+    datas = [orjson.loads(current)]
+    for row in reversed(rows[1:]):
+        changes = orjson.loads(row[6]) if row[6] else {}
+        datas.append(corrected(datas[-1], {k: c["from"] for k, c in changes.items()}))
+    datas.reverse()
+    versions = []
+    for row, data in zip(rows, datas, strict=True):
+        at, event_id, recorded_at, by, action, status, changes, reason, source, sup = row
+        if at > seq:
+            break
+        versions.append(
+            {
+                "seq": at,
+                "event_id": event_id,
+                "recorded_at": recorded_at,
+                "recorded_by": by,
+                "action": action,
+                "data": data,
+                "changes": orjson.loads(changes) if changes else None,
+                "reason": reason,
+                "source": orjson.loads(source) if source else None,
+                "superseded_by": sup,
+            }
+        )
+    return {"id": fid, "type": kind, "status": rows[len(versions) - 1][5], "versions": versions}
+
+
+__all__ = ["PARTIES", "Interval", "gap_range", "of", "offers", "rounds", "totals", "trail"]

@@ -1,0 +1,272 @@
+"""The read model's store: one SQLite database kept in place, with its receipt.
+
+``OUT/archive.sqlite`` (WAL, so readers are never blocked) holds the tables of
+``projections/schema.sql`` and, in ``meta``, the log it belongs to (the hash
+of line 1) and the position it has folded (seq, byte offset, hash of that
+line). A catch-up is one transaction: the rows the new lines produce and the
+new position are committed together, so a kill at any moment leaves the last
+committed state, and the next catch-up resumes from it.
+
+Nothing derived is trusted unchecked: before folding, the stored position's
+line must still be at its offset with its hash, line 1 must still hash to the
+identity, and each new line must carry the next seq and the previous line's
+hash as ``prev`` (a full build checks the whole chain this way).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash
+from eventlog.reader import existing_log, line_ending_at
+from projections.errors import BrokenLog, OutputUnavailable, StoreMismatch
+from projections.timeaxes import stamp
+
+STORE_FILE = "archive.sqlite"
+FORMAT = "readmodel-1"
+"""The store's format; a store of another format is rebuilt from the log."""
+CHUNK = 20_000
+"""Events folded per step of a catch-up (all steps in one transaction)."""
+_READ = 1 << 20
+
+
+def schema() -> str:
+    """The SQL that creates the store's tables (``projections/schema.sql``)."""
+    return resources.files("projections").joinpath("schema.sql").read_text("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What the store reflects: the log's identity and the last line folded."""
+
+    identity: str | None
+    seq: int
+    offset: int
+    hash: str
+    recorded_at: str | None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=60.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA cache_size=-65536")
+    return conn
+
+
+def _usable(conn: sqlite3.Connection) -> bool:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and row[0] == FORMAT
+
+
+def _remove(path: Path) -> None:
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        try:
+            (path.parent / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def open_store(out: Path, fresh: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed) the store in ``out``; one that is unreadable, of another
+    format, or ``fresh`` is deleted and created empty (it is derived: the log rebuilds it)."""
+    path = out / STORE_FILE
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            _remove(path)
+        conn = _connect(path)
+        if not _usable(conn):
+            conn.close()
+            _remove(path)
+            conn = _connect(path)
+            conn.executescript(
+                f"BEGIN IMMEDIATE;{schema()}INSERT INTO meta VALUES ('format', '{FORMAT}');COMMIT;"
+            )
+        return conn
+    except sqlite3.DatabaseError as exc:
+        raise OutputUnavailable(str(path), str(exc)) from None
+    except OSError as exc:
+        raise OutputUnavailable(str(path), exc.strerror or str(exc)) from None
+
+
+def read_head(conn: sqlite3.Connection) -> Head:
+    """The position the store has folded (seq 0 for an empty store)."""
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    return Head(
+        meta.get("log_identity"),
+        int(meta.get("head_seq", 0)),
+        int(meta.get("head_offset", 0)),
+        meta.get("head_hash", GENESIS),
+        meta.get("head_recorded_at"),
+    )
+
+
+def write_head(conn: sqlite3.Connection, head: Head) -> None:
+    """Record the new position (inside the catch-up's transaction)."""
+    rows = [
+        ("log_identity", head.identity),
+        ("head_seq", str(head.seq)),
+        ("head_offset", str(head.offset)),
+        ("head_hash", head.hash),
+        ("head_recorded_at", head.recorded_at),
+        ("built_at", stamp(datetime.now(UTC))),
+    ]
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
+
+
+def first_line_hash(path: Path) -> str | None:
+    """The hash of the log's line 1 (None while the log has no complete line)."""
+    with open(path, "rb") as fh:
+        block = fh.read(MAX_LINE + 2)
+    cut = block.find(b"\n")
+    return None if cut < 0 else line_hash(block[:cut])
+
+
+def check_head(path: Path, head: Head, store: Path) -> None:
+    """Raise ``StoreMismatch`` unless the log is the store's log and still holds its head."""
+    if head.seq == 0:
+        return
+    if first_line_hash(path) != head.identity:
+        raise StoreMismatch(str(store), "the store belongs to another log (line 1 differs)")
+    line = line_ending_at(path, head.offset)
+    if line is None or line_hash(line) != head.hash:
+        raise StoreMismatch(
+            str(store),
+            f"the log no longer holds line {head.seq} (seq {head.seq}) at byte {head.offset} "
+            f"with hash {head.hash[:12]}",
+        )
+
+
+def new_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
+    """Each complete line after ``start`` (up to the size the file had when the pass
+    began), with the offset just past it: a reader never joins bytes across a recovery."""
+    with open(path, "rb") as fh:
+        end = os.fstat(fh.fileno()).st_size
+        fh.seek(start)
+        offset, pending = start, b""
+        while offset + len(pending) < end:
+            chunk = fh.read(min(_READ, end - offset - len(pending)))
+            if not chunk:
+                return
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                offset += len(line) + 1
+                yield line, offset
+
+
+class Chain:
+    """Checks that each line continues the chain from a head; yields the decoded records."""
+
+    def __init__(self, path: Path, head: Head) -> None:
+        self.path = path
+        self.head = head
+
+    def records(self) -> Iterator[Record]:
+        """The records after the head, each checked; a damaged final line is a torn tail."""
+        head = self.head
+        seq, prev, identity = head.seq, head.hash, head.identity
+        last_at = head.recorded_at
+        pending_error: BrokenLog | None = None
+        for line, end in new_lines(self.path, head.offset):
+            if pending_error is not None:
+                raise pending_error
+            try:
+                record = decode(line)
+                good = type(record.get("seq")) is int and type(record.get("prev")) is str
+            except ValueError:
+                good = False
+            if not good:
+                # only a last line may be a torn tail; anything after it makes it damage
+                pending_error = BrokenLog(seq + 1, None, "not a valid record")
+                continue
+            if record["seq"] != seq + 1:
+                raise BrokenLog(seq + 1, record["seq"], f"expected seq {seq + 1}")
+            if record["prev"] != prev:
+                raise BrokenLog(
+                    seq + 1, record["seq"], "prev does not match the hash of the line before"
+                )
+            seq, prev = record["seq"], line_hash(line)
+            if identity is None:
+                identity = prev
+            last_at = record["recorded_at"]
+            self.head = Head(identity, seq, end, prev, last_at)
+            yield record
+
+
+def store_path(out: Path) -> Path:
+    """Where the store of an output directory lives."""
+    return out / STORE_FILE
+
+
+def log_path(log_dir: Path) -> Path:
+    """The log file of ``log_dir`` (raises eventlog's ``LogNotFound``/``LogUnavailable``)."""
+    return existing_log(log_dir)
+
+
+def meta(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The ``meta`` table as a dict."""
+    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+@dataclass(frozen=True, slots=True)
+class CaughtUp:
+    """The result of a catch-up: the store (open), its head, how many events were folded."""
+
+    conn: sqlite3.Connection
+    head: Head
+    folded: int
+
+
+def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
+    """Fold the lines the store has not seen, in one transaction; raises ``BrokenLog``,
+    ``StoreMismatch`` and eventlog's ``LogNotFound`` with the store unchanged."""
+    from projections.apply import Step
+
+    path = log_path(log_dir)
+    where = store_path(out)
+    conn = open_store(out, fresh=full)
+    try:
+        head = read_head(conn)
+        check_head(path, head, where)
+        if os.stat(path).st_size == head.offset:
+            return CaughtUp(conn, head, 0)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            head = read_head(conn)
+            check_head(path, head, where)
+            chain = Chain(path, head)
+            folded, batch = 0, []
+            for record in chain.records():
+                batch.append(record)
+                if len(batch) >= CHUNK:
+                    Step(conn).run(batch)
+                    folded, batch = folded + len(batch), []
+            if batch:
+                Step(conn).run(batch)
+                folded += len(batch)
+            if chain.head != head:
+                write_head(conn, chain.head)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return CaughtUp(conn, chain.head, folded)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise OutputUnavailable(str(where), str(exc)) from None
+    except BaseException:
+        conn.close()
+        raise
