@@ -50,6 +50,8 @@ def hostile_events() -> list[dict[str, Any]]:
             "round": "r1", **flow, "count": {"value": 1000}, "source": _source("UA", 3)}},
         {"id": "tr-1-ru", "type": "transfer.reported", "data": {
             "round": "r1", **flow, "count": {"value": 1200}, "source": _source("RU", 4)}},
+        {"id": "tr-1-ru-again", "type": "transfer.reported", "data": {
+            "round": "r1", **flow, "count": {"value": 1250}, "source": _source("RU", 12)}},
         {"id": "rnd-2", "type": "round.recorded", "data": {
             "round": "r2", "occurred_on": "2025-07-14", "label": HOSTILE,
             "source": _source("RU", 5)}},
