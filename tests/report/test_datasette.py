@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from conftest import run
 
+from eventlog import store
 from projections.report.metadata import QUERIES, TITLE
 
 
@@ -86,6 +87,12 @@ def test_metadata_is_written_by_a_catch_up(archive_log: Path, tmp_path: Path) ->
     assert meta["title"] == TITLE
     assert f"seq {head['head_seq']} " in meta["databases"]["archive"]["description"]
     assert head["head_hash"] in meta["description"]
+    note = {"type": "note.recorded", "data": {"text": "later", "source": {
+        "attributed_to": "tester", "party": "other"}}}  # fmt: skip
+    store.append(archive_log, [note], by="tester")
+    assert run("--log", str(archive_log), "--out", str(out), "totals").exit_code == 0
+    later = json.loads((out / "metadata.json").read_text())
+    assert f"seq {int(head['head_seq']) + 1} " in later["databases"]["archive"]["description"]
 
 
 def test_every_table_and_column_is_described(archive_log: Path, tmp_path: Path) -> None:
