@@ -8,6 +8,7 @@ not a time scale: many rounds are dated only to a month or a year.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,10 +70,37 @@ def _slots(count: int) -> tuple[float, float]:
     return slot, min(slot * 0.6, 48)
 
 
+LABEL_GAP = 64
+"""Pixels between two axis labels: with many rounds, only every n-th is labelled."""
+LISTED = 12
+"""Rounds a text alternative lists one by one; beyond that it summarises."""
+
+
+def _every(count: int) -> int:
+    slot, _ = _slots(count)
+    return max(1, math.ceil(LABEL_GAP / slot))
+
+
 def _label(x: float, text: str) -> str:
     return (
         f'<text class="label" x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
         f"{escape(visible(text))}</text>"
+    )
+
+
+def _listing(points: list[dict[str, Any]]) -> str:
+    """Each round's figure, or for many rounds the first, the last and the largest."""
+    if len(points) <= LISTED:
+        return "; ".join(
+            f"{human_date(p['occurred_on'])} ({visible(p['round'])}): {span(p['low'], p['high'])}"
+            for p in points
+        )
+    largest = max(points, key=lambda p: p["best"])
+    first, last = points[0], points[-1]
+    return (
+        f"from {human_date(first['occurred_on'])} to {human_date(last['occurred_on'])}; the "
+        f"largest, {visible(largest['round'])} ({human_date(largest['occurred_on'])}), "
+        f"{span(largest['low'], largest['high'])}; every round is in the table below"
     )
 
 
@@ -91,6 +119,7 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
     )
     axis, per_unit = _scale(top)
     slot, bar = _slots(len(points))
+    every = _every(len(points))
     body: list[str] = []
     dots = 0
     for i, p in enumerate(points):
@@ -115,12 +144,10 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
                     f'cy="{_y(count["value"], per_unit)}" r="5"><title>'
                     f"{escape(party)} says {escape(quantity(count))}</title></circle>"
                 )
-        body.append(_label(centre, human_date(p["occurred_on"])))
+        if i % every == 0:
+            body.append(_label(centre, human_date(p["occurred_on"])))
     title = f"{flow}: transferred in each round"
-    said = "; ".join(
-        f"{human_date(p['occurred_on'])} ({visible(p['round'])}): {span(p['low'], p['high'])}"
-        for p in points
-    )
+    said = _listing(points)
     differ = [p for p in points if p["discrepancy"]]
     plural = "round" if len(points) == 1 else "rounds"
     alt = f"Bar chart of {len(points)} {plural} in date order. {said}."
@@ -166,17 +193,19 @@ def cumulative_chart(
     top = max([*running, *(c["count"]["value"] for c in claims), 0])
     axis, per_unit = _scale(top)
     slot, _ = _slots(len(points))
+    every = _every(len(points))
     body: list[str] = []
     coords = [(LEFT + slot * (i + 0.5), _y(value, per_unit)) for i, value in enumerate(running)]
     if coords:
         path = " ".join(f"{x:.1f},{y}" for x, y in coords)
         body.append(f'<polyline class="line" points="{path}"/>')
-    for (x, y), p, value in zip(coords, points, running, strict=True):
+    for i, ((x, y), p, value) in enumerate(zip(coords, points, running, strict=True)):
         body.append(
             f'<circle class="step" cx="{x:.1f}" cy="{y}" r="4"><title>after '
             f"{escape(visible(p['round']))}: {escape(number(value))}</title></circle>"
         )
-        body.append(_label(x, human_date(p["occurred_on"])))
+        if i % every == 0:
+            body.append(_label(x, human_date(p["occurred_on"])))
     label_y = float(TOP)
     for c in sorted(claims, key=lambda c: -c["count"]["value"]):
         y = _y(c["count"]["value"], per_unit)

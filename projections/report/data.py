@@ -116,6 +116,10 @@ def assemble(
             {"id": a["id"], "party": a["party"], "count": a["count"],
              "source": data.get("source", {})}
         )  # fmt: skip
+    naming: dict[str, list[str]] = {}
+    for t in by_id.values():
+        for slug in _named_rounds(t):
+            naming.setdefault(slug, []).append(t["id"])
     rounds = []
     for r in rounds_view["rounds"]:
         slug = r["round"]
@@ -123,9 +127,7 @@ def assemble(
             {**f, "accounts": per_flow.get((slug, f["kind"], f["from"], f["to"]), [])}
             for f in r["flows"]
         ]
-        members = [r["id"]] + [
-            t["id"] for t in by_id.values() if t["id"] != r["id"] and slug in _named_rounds(t)
-        ]
+        members = [r["id"], *(m for m in naming.get(slug, ()) if m != r["id"])]
         rounds.append({**r, "facts": [by_id[m] for m in members if m in by_id]})
     report = ReportData(
         seq=totals_view["known_at"]["seq"],

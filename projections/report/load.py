@@ -37,4 +37,3 @@ def load(conn: sqlite3.Connection) -> ReportData:
     return assemble(
         totals, rounds, trails, accounts, head.get("head_hash") or "", head.get("built_at") or ""
     )
-
