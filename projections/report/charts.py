@@ -151,7 +151,9 @@ def rounds_chart(chart_id: str, flow: str, points: list[dict[str, Any]]) -> Char
     differ = [p for p in points if p["discrepancy"]]
     plural = "round" if len(points) == 1 else "rounds"
     alt = f"Bar chart of {len(points)} {plural} in date order. {said}."
-    if differ:
+    if len(differ) > LISTED:
+        alt += f" The parties' accounts differ in {len(differ):,} rounds (see Disagreements)."
+    elif differ:
         alt += " The parties' accounts differ in " + "; ".join(
             f"{visible(p['round'])} ("
             + ", ".join(f"{a['party']} says {quantity(a['count'])}" for a in p["accounts"])
