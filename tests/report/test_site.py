@@ -12,6 +12,8 @@ from pathlib import Path
 from conftest import HOSTILE, build, run, views
 
 from projections.report import csvfiles
+from projections.report.data import assemble
+from projections.report.site import render_page
 
 
 def test_report_prints_one_summary_line(archive_log: Path, tmp_path: Path) -> None:
@@ -112,3 +114,29 @@ def test_hostile_text_appears_in_every_section(hostile_log: Path, tmp_path: Path
     for section in ("reported", "disagreements", "rounds", "offers", "notes", "sources"):
         body = page.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
         assert escaped in body, section
+
+
+def test_a_javascript_url_is_never_a_link() -> None:
+    """A source URL that is not http(s) (which eventlog refuses, but a log written by
+    another tool may hold) is shown as text, never linked."""
+    source = {"attributed_to": "x", "party": "UA", "url": "javascript:alert(1)", "quote": "q"}
+    trail = {
+        "id": "n1",
+        "type": "note.recorded",
+        "status": "current",
+        "versions": [{"seq": 1, "event_id": "n1", "recorded_at": "t", "recorded_by": "b",
+                      "action": "reported", "data": {"text": "t", "source": source}}],
+    }  # fmt: skip
+    empty = {"known_at": {"seq": 1}, "totals": [], "reported_totals": [], "offers": []}
+    data = assemble(empty, {"rounds": []}, [trail], [], "h" * 64, "now")
+    page = render_page(data).decode()
+    assert "javascript:alert(1)" in page
+    assert 'href="javascript' not in page
+    assert "not linked (not http or https)" in page
+
+
+def test_csv_files_are_linked_from_the_page(archive_log: Path, tmp_path: Path) -> None:
+    """Each CSV file is linked from the section it backs and from the list of files."""
+    page = (build(archive_log, tmp_path / "out") / "index.html").read_text()
+    for name in csvfiles.COLUMNS:
+        assert page.count(f'href="{name}"') >= 1
