@@ -17,7 +17,8 @@ from typing import Any
 
 import orjson
 
-SCHEMA = Path(__file__).resolve().parent.parent / "schema.sql"
+from projections.store import schema
+
 FILE = "metadata.json"
 TITLE = "Repatriation archive: war dead and prisoners exchanged between Ukraine and Russia"
 
@@ -211,7 +212,7 @@ def metadata(conn: sqlite3.Connection, schema: str) -> dict[str, Any]:
 def write_metadata(out: Path, conn: sqlite3.Connection) -> Path:
     """Write ``OUT/metadata.json`` (atomically, and only when it changed)."""
     body = orjson.dumps(
-        metadata(conn, SCHEMA.read_text(encoding="utf-8")),
+        metadata(conn, schema()),
         option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS,
     )
     path = out / FILE
