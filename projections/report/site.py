@@ -24,7 +24,7 @@ from projections.report.charts import Chart, cumulative_chart, rounds_chart
 from projections.report.data import FlowKey, ReportData, scope_text
 
 TEMPLATES = Path(__file__).parent / "templates"
-PARTY_NAMES = {"UA": "Ukraine", "RU": "Russia", "other": "others", "any": "either side"}
+PARTY_NAMES = {"UA": "Ukraine", "RU": "Russia", "other": "another source", "any": "either side"}
 ACCOUNT_NAMES = {"UA": "Ukraine's account", "RU": "Russia's account", "other": "neither side's"}
 KIND_NAMES = {"bodies": "Bodies", "pows": "Prisoners of war", "civilians": "Civilians"}
 _ANCHOR = re.compile(r"[A-Za-z0-9._-]{1,100}")
