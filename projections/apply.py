@@ -187,14 +187,14 @@ class Step:
         conn = self.conn
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", self.events)
         conn.executemany(
-            "UPDATE fact_versions SET superseded_seq = ? WHERE fact_id = ? AND version = ?",
-            self.closes,
-        )
-        conn.executemany(
             "INSERT INTO fact_versions (fact_id, version, seq, action, status, changes, reason,"
             " source, superseded_by, round, kind, sender, receiver, party, value, qualifier,"
             " occurred_on, agreement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.versions,
+        )
+        conn.executemany(
+            "UPDATE fact_versions SET superseded_seq = ? WHERE fact_id = ? AND version = ?",
+            self.closes,
         )
         rows = [
             (

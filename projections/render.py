@@ -17,6 +17,7 @@ import orjson
 from eventlog.catalog import mark
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_PARTY_ORDER = {"UA": 0, "RU": 1, "other": 2}
 _HIDDEN = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
@@ -173,6 +174,7 @@ def rounds_text(view: dict[str, Any]) -> str:
             reports = f.get("reports") or [
                 {"party": p, **a} for p, a in f["accounts"].items()
             ]
+            reports = sorted(reports, key=lambda a: _PARTY_ORDER.get(a["party"], 9))
             accounts = " ".join(f"{a['party']}:{_cell(a['count'])}" for a in reports)
             high = "open" if f["high"] is None else f["high"]
             row = [f["kind"], f"{f['from']}->{f['to']}", accounts, f["best"], f["low"], high]

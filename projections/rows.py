@@ -73,12 +73,20 @@ TABLES = {
 }
 
 
+KEYS = {catalog.AGREEMENT: "agreement", catalog.ROUND: "round", catalog.SOURCE: "document"}
+"""Tables keyed by the slug a fact introduces (never corrected, never reused)."""
+
+
 def fact_rows(fid: str, kind: str, status: str, seq: int, data: dict[str, Any]) -> Iterator[Sql]:
     """The statements that make a fact's reader-table row match its current state."""
     table = TABLES.get(kind)
     if table is None:
         return
-    yield f"DELETE FROM {table} WHERE id = ?", (fid,)
+    key = KEYS.get(kind)
+    if key is None:
+        yield f"DELETE FROM {table} WHERE id = ?", (fid,)
+    else:
+        yield f"DELETE FROM {table} WHERE {key} = ?", (data[key],)
     if status != CURRENT:
         return
     if kind == catalog.AGREEMENT:

@@ -64,6 +64,8 @@ class Log:
         kind: str = "bodies",
         sender: str = "RU",
         receiver: str = "UA",
+        supersedes: str | None = None,
+        **extra: Any,
     ) -> str:
         """A transfer.reported: ``party``'s account of one flow of a round."""
         if isinstance(count, int):
@@ -74,9 +76,15 @@ class Log:
             "from": sender,
             "to": receiver,
             "count": count,
-            "source": source(party),
+            "source": source(party, **extra),
         }
+        if supersedes is not None:
+            data["supersedes"] = supersedes
         return self.add("transfer.reported", data)
+
+    def document(self, slug: str, **extra: Any) -> str:
+        """A source.recorded: a document the archive quotes."""
+        return self.add("source.recorded", {"document": slug, "outlet": "Reuters", **extra})
 
     def total(self, scope: dict[str, str], as_of: str, count: int, **extra: Any) -> str:
         """A total.reported of bodies to UA unless told otherwise."""

@@ -17,8 +17,9 @@ from projections.rebuild import locked
 
 
 def run(log_dir: Path, *args: str) -> Result:
-    """Invoke ``projections --log log_dir args``."""
-    return CliRunner().invoke(main, ["--log", str(log_dir), *args])
+    """Invoke ``projections --log log_dir args``, the store beside the log (``../out``)."""
+    out = str(log_dir.parent / "out")
+    return CliRunner().invoke(main, ["--log", str(log_dir), *args], env={"PROJECTIONS_OUT": out})
 
 
 def as_json(log_dir: Path, *args: str) -> dict[str, Any]:
@@ -93,7 +94,7 @@ def test_totals_table(story_log: Path) -> None:
     result = run(story_log, "totals")
     assert result.exit_code == 0
     assert (
-        "bodies  RU    UA  6057  6057  6060  no     3       6057     6060     r3" in result.stdout
+        "bodies  RU    UA  6057  6057  6060  no         3       6057     6060     r3" in result.stdout
     )
     assert "Reported totals" in result.stdout
     assert "Outstanding offers" in result.stdout
@@ -150,7 +151,8 @@ def test_as_of_and_known_at_together(story_log: Path) -> None:
 
 def test_log_from_the_environment(story_log: Path) -> None:
     """Without --log, $EVENTLOG_DIR names the log."""
-    result = CliRunner().invoke(main, ["totals", "--json"], env={"EVENTLOG_DIR": str(story_log)})
+    env = {"EVENTLOG_DIR": str(story_log), "PROJECTIONS_OUT": str(story_log.parent / "out")}
+    result = CliRunner().invoke(main, ["totals", "--json"], env=env)
     assert orjson.loads(result.stdout)["known_at"]["seq"] == 20
 
 
@@ -167,33 +169,35 @@ def test_rebuild_prints_one_summary_line(story_log: Path, tmp_path: Path) -> Non
     result = run(story_log, "rebuild", "--out", str(tmp_path / "out"))
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout.count("\n") == 1
-    assert "at seq 20: full" in result.stdout
+    assert "store at seq 20" in result.stdout
 
 
-def test_rebuild_outputs_have_the_query_shapes(story_log: Path, tmp_path: Path) -> None:
-    """totals.json and rounds.json equal the --json output of the queries."""
+def test_rebuild_publishes_the_totals_of_the_store(story_log: Path, tmp_path: Path) -> None:
+    """totals.json beside the store equals `totals --json` (both name the head they reflect)."""
     run(story_log, "rebuild", "--out", str(tmp_path / "out"))
-    current = tmp_path / "out" / "current"
-    assert orjson.loads((current / "totals.json").read_bytes()) == as_json(story_log, "totals")
-    assert orjson.loads((current / "rounds.json").read_bytes()) == as_json(story_log, "rounds")
-    trails = orjson.loads((current / "trails.json").read_bytes())["trails"]
-    assert trails[5] == as_json(story_log, "trail", "e6")
+    published = orjson.loads((tmp_path / "out" / "totals.json").read_bytes())
+    assert published == as_json(story_log, "totals")
+    assert published["head"]["seq"] == 20
+    assert (tmp_path / "out" / "archive.sqlite").is_file()
 
 
 def test_rebuild_refuses_a_rewritten_log(story_log: Path, tmp_path: Path) -> None:
-    """A checkpoint the log no longer holds exits 3 with one Error line naming --full."""
-    out = str(tmp_path / "out")
-    run(story_log, "rebuild", "--out", out)
+    """A store whose head the log no longer holds exits 1 with one Error line naming --full;
+    the store and totals.json are unchanged, and --full rebuilds from the new log."""
+    out = tmp_path / "out"
+    run(story_log, "rebuild", "--out", str(out))
+    before = (out / "totals.json").read_bytes(), (out / "archive.sqlite").read_bytes()
     istanbul().write(story_log, upto=5)
-    line = failed(run(story_log, "rebuild", "--out", out), 3)
+    line = failed(run(story_log, "rebuild", "--out", str(out)), 1)
     assert "--full" in line
-    assert run(story_log, "rebuild", "--out", out, "--full").exit_code == 0
+    assert ((out / "totals.json").read_bytes(), (out / "archive.sqlite").read_bytes()) == before
+    assert run(story_log, "rebuild", "--out", str(out), "--full").exit_code == 0
+    assert orjson.loads((out / "totals.json").read_bytes())["head"]["seq"] == 5
 
 
 def test_rebuild_while_locked(story_log: Path, tmp_path: Path) -> None:
     """A rebuild while another holds the lock exits 4."""
-    (tmp_path / "out").mkdir()
-    with locked(tmp_path / "out" / ".lock"):
+    with locked(tmp_path / "out"):
         failed(run(story_log, "rebuild", "--out", str(tmp_path / "out")), 4)
 
 
@@ -250,7 +254,7 @@ def test_log_path_that_is_a_file_is_one_error_line(tmp_path: Path) -> None:
     """--log naming a regular file gives one Error line and exit 1, not a usage error."""
     target = tmp_path / "file"
     target.write_text("x")
-    result = CliRunner().invoke(main, ["--log", str(target), "totals"])
+    result = run(target, "totals")
     assert result.exit_code == 1
     assert result.stderr == f"Error: {target}: not a directory\n"
     assert target.read_text() == "x"
