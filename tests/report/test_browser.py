@@ -230,3 +230,15 @@ def test_numbers_are_right_aligned_with_separators(browser: Any, sites: dict[str
     assert {align for align, _ in cells} == {"right"}
     assert not [t for _, t in cells if re.search(r"\d{4}", t)]
     assert any("," in t for _, t in cells)
+
+
+def test_the_harness_sees_requests_and_errors(browser: Any, tmp_path: Path) -> None:
+    """A page that does load something and log an error is caught by ``open_site``
+    (so the empty lists above mean something)."""
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><img src="https://example.invalid/x.png">'
+        "<script>console.error('boom')</script>"
+    )
+    opened = open_site(browser, tmp_path)
+    assert "https://example.invalid/x.png" in opened.requests
+    assert "boom" in opened.errors
