@@ -38,6 +38,23 @@ def anchor(value: Any) -> str:
     return "h" + hashlib.sha256(slug.encode()).hexdigest()[:20]
 
 
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, dict) and "value" in value:
+        return text.quantity(value)
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
+
+
+def change(step: Any) -> str:
+    """One field of a correction: ``1,000 -> 1,100`` (the store keeps from and to)."""
+    if isinstance(step, dict) and step.keys() == {"from", "to"}:
+        return f"{_shown(step['from'])} -> {_shown(step['to'])}"
+    return _shown(step)
+
+
 def _finalize(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup):
         return text.visible(value)
@@ -63,7 +80,7 @@ def _environment() -> Environment:
         party=lambda p: PARTY_NAMES.get(p, p or "either side"),
         account=lambda p: ACCOUNT_NAMES.get(p, p),
         kind=lambda k: KIND_NAMES.get(k, k),
-        compact=lambda v: orjson.dumps(v).decode(),
+        change=change,
     )
     return env
 

@@ -72,7 +72,8 @@ def hostile_events() -> list[dict[str, Any]]:
         {"id": "note-2", "type": "note.recorded", "data": {
             "agreement": "hostile", "text": HOSTILE, "source": _source("other", 11)}},
         {"id": "cor", "type": "fact.corrected", "data": {
-            "target": "tr-1-ua", "changes": {"count": {"value": 1100}}, "reason": HOSTILE}},
+            "target": "tr-1-ua", "changes": {"count": {"value": 1100}}, "reason": HOSTILE,
+            "source": _source("UA", 13)}},
         {"id": "ret", "type": "fact.retracted", "data": {"target": "tr-2-x", "reason": HOSTILE}},
     ]  # fmt: skip
 

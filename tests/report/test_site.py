@@ -140,3 +140,14 @@ def test_csv_files_are_linked_from_the_page(archive_log: Path, tmp_path: Path) -
     page = (build(archive_log, tmp_path / "out") / "index.html").read_text()
     for name in csvfiles.COLUMNS:
         assert page.count(f'href="{name}"') >= 1
+
+
+def test_a_correction_shows_its_change_reason_and_source(hostile_log: Path, tmp_path: Path) -> None:
+    """The trail of a corrected account shows old and new count, the reason and the
+    correction's own source, all escaped."""
+    page = (build(hostile_log, tmp_path / "out") / "index.html").read_text()
+    (row,) = [r for r in page.split("<tr>") if "count: 1,000 -&gt; 1,100" in r]
+    assert "<td>count: 1,000 -&gt; 1,100</td>" in row
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in row
+    assert 'Source: <span class="source">+&lt;script&gt;' in row
+    assert "quote13" in row
