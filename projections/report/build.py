@@ -23,9 +23,10 @@ class Report:
 
     def summary(self) -> str:
         """The one line the CLI prints."""
+        source = f"seq {self.seq} ({self.head_hash[:12]})" if self.seq else "an empty log"
         return (
             f"Report: {self.path / 'index.html'} and {len(self.files) - 1} CSV files "
-            f"({self.rounds} rounds) from seq {self.seq} ({self.head_hash[:12]})"
+            f"({self.rounds} rounds) from {source}"
         )
 
 

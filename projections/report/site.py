@@ -88,10 +88,7 @@ def _environment() -> Environment:
 def csp(css: str) -> str:
     """The page's policy: its one inline stylesheet by hash, nothing else loads or runs."""
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
-    return (
-        f"default-src 'none'; style-src 'sha256-{digest}'; "
-        "base-uri 'none'; form-action 'none'"
-    )
+    return f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
 
 
 def _flow_name(key: FlowKey) -> str:

@@ -151,3 +151,15 @@ def test_a_correction_shows_its_change_reason_and_source(hostile_log: Path, tmp_
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in row
     assert 'Source: <span class="source">+&lt;script&gt;' in row
     assert "quote13" in row
+
+
+def test_an_empty_log_gives_a_page_that_says_so(tmp_path: Path) -> None:
+    """A log with no event yet: a page with no figure and an honest footer."""
+    (tmp_path / "log").mkdir()
+    (tmp_path / "log" / "events.jsonl").write_bytes(b"")
+    result = run("--log", str(tmp_path / "log"), "report", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert result.output.endswith("(0 rounds) from an empty log\n")
+    page = (tmp_path / "out" / "site" / "index.html").read_text()
+    assert "No transfer has been recorded yet." in page
+    assert "Built from an empty log." in page
