@@ -12,7 +12,7 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,11 +40,12 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _write(directory: Path, files: dict[str, bytes]) -> None:
-    for name, content in files.items():
+def _write(directory: Path, files: dict[str, Iterable[bytes]]) -> None:
+    for name, chunks in files.items():
         path = directory / name
         with open(path, "wb") as handle:
-            handle.write(content)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         path.chmod(0o644)
@@ -52,8 +53,8 @@ def _write(directory: Path, files: dict[str, bytes]) -> None:
     _fsync(directory)
 
 
-def publish_site(out: Path, files: dict[str, bytes]) -> Path:
-    """Write ``files`` as the new ``OUT/site`` and return its path.
+def publish_site(out: Path, files: dict[str, Iterable[bytes]]) -> Path:
+    """Write ``files`` (name -> chunks) as the new ``OUT/site`` and return its path.
 
     Raises ``OutputUnavailable`` when ``OUT`` cannot be written or ``OUT/site``
     is something other than the report's symlink.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 PARTY_NAMES = {"UA": "Ukraine", "RU": "Russia", "other": "another source", "any": "either side"}
 ACCOUNT_NAMES = {"UA": "Ukraine's account", "RU": "Russia's account", "other": "neither side's"}
 KIND_NAMES = {"bodies": "Bodies", "pows": "Prisoners of war", "civilians": "Civilians"}
+CHUNK = 1 << 20
+"""Characters of the page written at a time."""
 _ANCHOR = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 
@@ -118,11 +121,11 @@ def _imprecise(data: ReportData) -> list[int]:
     ]
 
 
-def render_page(data: ReportData) -> bytes:
-    """``index.html``."""
+def render_page(data: ReportData) -> Iterator[bytes]:
+    """``index.html``, in chunks: a large archive's page is never held whole in memory."""
     env = _environment()
     css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
-    page = env.get_template("index.html.j2").render(
+    chunks = env.get_template("index.html.j2").generate(
         d=data,
         css=Markup(css),
         csp=csp(css),
@@ -130,7 +133,15 @@ def render_page(data: ReportData) -> bytes:
         imprecise=_imprecise(data),
         csv_columns=csvfiles.COLUMNS,
     )
-    return page.encode("utf-8")
+    buffer: list[str] = []
+    size = 0
+    for chunk in chunks:
+        buffer.append(chunk)
+        size += len(chunk)
+        if size >= CHUNK:
+            yield "".join(buffer).encode("utf-8")
+            buffer, size = [], 0
+    yield "".join(buffer).encode("utf-8")
 
 
 def _where(source: dict[str, Any]) -> list[Any]:
@@ -187,9 +198,10 @@ def csv_rows(data: ReportData) -> dict[str, list[list[Any]]]:
     }
 
 
-def site_files(data: ReportData) -> dict[str, bytes]:
-    """Every file of the site, by name."""
-    files = {"index.html": render_page(data)}
+def site_files(data: ReportData) -> dict[str, Iterable[bytes]]:
+    """Every file of the site, by name, as the chunks to write (the page is rendered as
+    it is written)."""
+    files: dict[str, Iterable[bytes]] = {"index.html": render_page(data)}
     for name, rows in csv_rows(data).items():
-        files[name] = csvfiles.render(name, rows)
+        files[name] = [csvfiles.render(name, rows)]
     return files

@@ -7,6 +7,7 @@ that a figure reads the same everywhere (``3,445``, ``≥ 3,755``, ``June 2025``
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -43,6 +44,7 @@ def span(low: int | None, high: int | None) -> str:
     return f"{number(low)} to {number(high)}"
 
 
+@functools.lru_cache(maxsize=4096)
 def _one_date(value: str) -> str:
     match = _DAY.fullmatch(value)
     if match is None:

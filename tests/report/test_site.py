@@ -129,7 +129,7 @@ def test_a_javascript_url_is_never_a_link() -> None:
     }  # fmt: skip
     empty = {"known_at": {"seq": 1}, "totals": [], "reported_totals": [], "offers": []}
     data = assemble(empty, {"rounds": []}, [trail], [], "h" * 64, "now")
-    page = render_page(data).decode()
+    page = b"".join(render_page(data)).decode()
     assert "javascript:alert(1)" in page
     assert 'href="javascript' not in page
     assert "not linked (not http or https)" in page
