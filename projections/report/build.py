@@ -24,8 +24,11 @@ class Report:
     def summary(self) -> str:
         """The one line the CLI prints."""
         source = f"seq {self.seq} ({self.head_hash[:12]})" if self.seq else "an empty log"
+        csv = sum(1 for f in self.files if f.endswith(".csv"))
+        pages = len(self.files) - csv - 1
+        extra = f", {pages} pages of rounds" if pages else ""
         return (
-            f"Report: {self.path / 'index.html'} and {len(self.files) - 1} CSV files "
+            f"Report: {self.path / 'index.html'}{extra} and {csv} CSV files "
             f"({self.rounds} rounds) from {source}"
         )
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,27 +122,91 @@ def _imprecise(data: ReportData) -> list[int]:
     ]
 
 
-def render_page(data: ReportData) -> Iterator[bytes]:
-    """``index.html``, in chunks: a large archive's page is never held whole in memory."""
-    env = _environment()
-    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
-    chunks = env.get_template("index.html.j2").generate(
-        d=data,
-        css=Markup(css),
-        csp=csp(css),
-        charts=charts(data),
-        imprecise=_imprecise(data),
-        csv_columns=csvfiles.COLUMNS,
-    )
+TITLE = "Repatriations and prisoner exchanges between Ukraine and Russia: what was reported"
+PER_PAGE = 200
+"""Rounds whose details (accounts, notes, trails) fit on the main page; beyond that they
+go to pages of this many rounds, so that the main page stays small enough to open."""
+
+
+@dataclass(frozen=True)
+class RoundPage:
+    """One page of round details."""
+
+    name: str
+    first: str
+    last: str
+    rounds: list[dict[str, Any]]
+
+
+def round_pages(data: ReportData, per_page: int = PER_PAGE) -> list[RoundPage]:
+    """The pages of round details: none when every round fits on the main page."""
+    if len(data.rounds) <= per_page:
+        return []
+    width = len(str((len(data.rounds) - 1) // per_page + 1))
+    return [
+        RoundPage(
+            f"rounds-{n:0{width}d}.html",
+            text.human_date(group[0]["occurred_on"]),
+            text.human_date(group[-1]["occurred_on"]),
+            group,
+        )
+        for n, start in enumerate(range(0, len(data.rounds), per_page), 1)
+        if (group := data.rounds[start : start + per_page])
+    ]
+
+
+def _hrefs(pages: list[RoundPage]) -> Callable[..., str]:
+    """``round_href(slug[, fact_id])``: where a round's (or its fact's) details are."""
+    where = {r["round"]: p.name for p in pages for r in p.rounds}
+
+    def round_href(slug: str, fact_id: str | None = None) -> str:
+        target = f"fact-{anchor(fact_id)}" if fact_id else f"round-{anchor(slug)}"
+        return f"{where.get(slug, '')}#{target}"
+
+    return round_href
+
+
+def _chunks(parts: Iterator[str]) -> Iterator[bytes]:
+    """UTF-8 bytes in pieces of about ``CHUNK`` characters."""
     buffer: list[str] = []
     size = 0
-    for chunk in chunks:
-        buffer.append(chunk)
-        size += len(chunk)
+    for part in parts:
+        buffer.append(part)
+        size += len(part)
         if size >= CHUNK:
             yield "".join(buffer).encode("utf-8")
             buffer, size = [], 0
     yield "".join(buffer).encode("utf-8")
+
+
+def render_pages(data: ReportData, per_page: int = PER_PAGE) -> dict[str, Iterator[bytes]]:
+    """``index.html`` and the round pages, each rendered as it is written: a large
+    archive's page is never held whole in memory."""
+    env = _environment()
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    pages = round_pages(data, per_page)
+    common = {"d": data, "css": Markup(css), "csp": csp(css), "round_href": _hrefs(pages)}
+    files = {
+        "index.html": _chunks(
+            env.get_template("index.html.j2").generate(
+                **common,
+                title=TITLE,
+                charts=charts(data),
+                imprecise=_imprecise(data),
+                csv_columns=csvfiles.COLUMNS,
+                pages=pages,
+                per_page=per_page,
+            )
+        )
+    }
+    template = env.get_template("rounds.html.j2")
+    for page in pages:
+        files[page.name] = _chunks(
+            template.generate(
+                **common, title=f"Rounds from {page.first} to {page.last}", rounds=page.rounds
+            )
+        )
+    return files
 
 
 def _where(source: dict[str, Any]) -> list[Any]:
@@ -198,10 +263,10 @@ def csv_rows(data: ReportData) -> dict[str, list[list[Any]]]:
     }
 
 
-def site_files(data: ReportData) -> dict[str, Iterable[bytes]]:
-    """Every file of the site, by name, as the chunks to write (the page is rendered as
-    it is written)."""
-    files: dict[str, Iterable[bytes]] = {"index.html": render_page(data)}
+def site_files(data: ReportData, per_page: int = PER_PAGE) -> dict[str, Iterable[bytes]]:
+    """Every file of the site, by name, as the chunks to write (pages are rendered as
+    they are written)."""
+    files: dict[str, Iterable[bytes]] = dict(render_pages(data, per_page))
     for name, rows in csv_rows(data).items():
         files[name] = [csvfiles.render(name, rows)]
     return files

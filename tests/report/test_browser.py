@@ -76,12 +76,12 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
     }
 
 
-def open_site(browser: Any, site: Path, width: int = 1280) -> Opened:
-    """Open ``site/index.html`` from disk, recording every request and every error; any
+def open_site(browser: Any, site: Path, width: int = 1280, name: str = "index.html") -> Opened:
+    """Open ``site/NAME`` from disk, recording every request and every error; any
     request other than the page itself is aborted."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    url = (site / "index.html").resolve().as_uri()
+    url = (site / name).resolve().as_uri()
     opened = Opened(page, url)
 
     def route(r: Any) -> None:
@@ -243,3 +243,23 @@ def test_the_harness_sees_requests_and_errors(browser: Any, tmp_path: Path) -> N
     opened = open_site(browser, tmp_path)
     assert "https://example.invalid/x.png" in opened.requests
     assert "boom" in opened.errors
+
+
+def test_round_pages_are_inert_and_fit_a_phone(browser: Any, tmp_path: Path) -> None:
+    """A page of round details (a large archive's) shows hostile text as text, loads
+    nothing, logs no error and does not scroll sideways at 390 px."""
+    from test_site import _paged
+
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    store.append(log_dir, hostile_events(), by=f"{HOSTILE} by")
+    site = _paged(log_dir, tmp_path / "out", per_page=1)
+    opened = open_site(browser, site, width=390, name="rounds-1.html")
+    page = opened.page
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("script, img, iframe, object, embed, link, base").count() == 0
+    assert "<script>window.__pwned=1</script>" in page.inner_text("body")
+    assert page.locator("section.round").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert opened.requests == [opened.url]
+    assert opened.errors == []

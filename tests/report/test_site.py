@@ -7,13 +7,17 @@ import hashlib
 import html
 import os
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from conftest import HOSTILE, build, run, views
 
 from projections.report import csvfiles
 from projections.report.data import assemble
-from projections.report.site import render_page
+from projections.report.load import load
+from projections.report.publish import publish_site
+from projections.report.site import render_pages, site_files
 
 
 def test_report_prints_one_summary_line(archive_log: Path, tmp_path: Path) -> None:
@@ -129,7 +133,7 @@ def test_a_javascript_url_is_never_a_link() -> None:
     }  # fmt: skip
     empty = {"known_at": {"seq": 1}, "totals": [], "reported_totals": [], "offers": []}
     data = assemble(empty, {"rounds": []}, [trail], [], "h" * 64, "now")
-    page = b"".join(render_page(data)).decode()
+    page = b"".join(render_pages(data)["index.html"]).decode()
     assert "javascript:alert(1)" in page
     assert 'href="javascript' not in page
     assert "not linked (not http or https)" in page
@@ -163,3 +167,28 @@ def test_an_empty_log_gives_a_page_that_says_so(tmp_path: Path) -> None:
     page = (tmp_path / "out" / "site" / "index.html").read_text()
     assert "No transfer has been recorded yet." in page
     assert "Built from an empty log." in page
+
+
+def _paged(log_dir: Path, out: Path, per_page: int) -> Path:
+    """Build the store with the CLI, then publish the site with ``per_page`` rounds of
+    details per page through the library."""
+    assert run("--log", str(log_dir), "--out", str(out), "totals").exit_code == 0
+    with closing(sqlite3.connect(out / "archive.sqlite", isolation_level=None)) as conn:
+        data = load(conn)
+    return publish_site(out, site_files(data, per_page=per_page))
+
+
+def test_many_rounds_put_their_details_on_pages(hostile_log: Path, tmp_path: Path) -> None:
+    """Past ``per_page`` rounds, details go to round pages the main page links to."""
+    site = _paged(hostile_log, tmp_path / "out", per_page=1)
+    index = (site / "index.html").read_text()
+    assert sorted(p.name for p in site.glob("rounds-*.html")) == ["rounds-1.html", "rounds-2.html"]
+    assert '<a href="rounds-1.html#round-r1">' in index
+    assert '<a href="rounds-1.html#fact-tr-1-ua">' in index
+    assert '<section class="round"' not in index
+    first = (site / "rounds-1.html").read_text()
+    assert '<section class="round" id="round-r1">' in first
+    assert '<li id="fact-tr-1-ua">' in first
+    assert "count: 1,000 -&gt; 1,100" in first
+    assert "<script" not in first.lower()
+    assert first.count('http-equiv="Content-Security-Policy"') == 1
