@@ -1,40 +1,38 @@
 """The ``eventlog`` command line: thin commands over the library.
 
-Every error the library raises becomes one ``Error:`` line on stderr and an
-exit code, here and nowhere else: 1 rejected input or failed verification,
-2 usage, 3 ``--expect-seq`` conflict. Heavy modules (pydantic) are imported
-inside the commands so that ``eventlog --help`` starts fast.
+Every error becomes one ``Error:`` line on stderr and an exit code, in ``_Group``
+and nowhere else: each library exception carries its exit code (1 rejected input
+or failed verification, 3 ``--expect-seq`` conflict); usage errors exit 2; a
+closed pipe ends quietly with 141 (128 + SIGPIPE). Heavy modules (pydantic) are
+imported inside the commands so that ``eventlog --help`` starts fast. Other
+modules add their commands with ``main.add_command`` (see ``register``).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+from eventlog import catalog
+from eventlog.cli_common import by_option, dry_run_option, expect_option, fail, one_line
 
-EXIT_REJECTED, EXIT_USAGE, EXIT_CONFLICT = 1, 2, 3
-PARTIES = ("UA", "RU")
-KINDS = ("bodies", "pows", "civilians")
-QUALIFIERS = ("exact", "at_least", "at_most", "about")
+EXIT_USAGE, EXIT_PIPE = 2, 141
 
 
-def one_line(message: str) -> str:
-    """The message with control characters (newlines in a submitted key...) escaped."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
-
-
-def _fail(message: str, code: int = EXIT_REJECTED) -> NoReturn:
-    click.echo(f"Error: {one_line(message)}", err=True)
-    sys.exit(code)
+def _closed_pipe() -> NoReturn:
+    # Whatever is still buffered cannot be written either: point stdout at /dev/null
+    # so that the interpreter's final flush does not print a second error.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_PIPE)
 
 
 class _Group(click.Group):
-    """Maps library exceptions to one ``Error:`` line and an exit code."""
+    """The one error boundary: library exceptions, OSError and usage errors."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from eventlog.errors import EventLogError
@@ -42,13 +40,32 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except EventLogError as exc:
-            _fail(str(exc), exc.exit_code)
+            fail(str(exc), exc.exit_code)
         except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _closed_pipe()
             where = f"{exc.filename}: " if exc.filename else ""
-            _fail(f"{where}{exc.strerror or exc}")
+            fail(f"{where}{exc.strerror or exc}")
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:  # one line, and a hint where one helps
+            click.echo(f"Error: {one_line(' '.join(exc.format_message().split()))}", err=True)
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                click.echo(f"Try '{exc.ctx.command_path} -h' for help.", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            fail("aborted")
+        sys.exit(code if isinstance(code, int) else 0)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="repatriation-archive", prog_name="eventlog")
 @click.option("--log", "log_dir", type=click.Path(), envvar="EVENTLOG_DIR",
               default="log", show_default=True, show_envvar=True,
               help="Directory holding events.jsonl.")
@@ -61,84 +78,50 @@ def main(ctx: click.Context, log_dir: str) -> None:
 # -- writing ---------------------------------------------------------------------
 
 
-def _read_input(stream: Any) -> list[tuple[int, Any]]:
-    """Submitted events with the input line each starts on: one object, an array, or JSON lines."""
-    import orjson
-
-    from eventlog.codec import MAX_LINE
-    from eventlog.errors import InvalidEvent
-
-    raw: bytes = stream.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_line = raw.count(b"\n", 0, exc.start) + 1
-        raise InvalidEvent(f"line {bad_line}: not UTF-8 (bad byte at offset {exc.start})"
-                           ) from None
-    if not text.strip():
-        raise InvalidEvent("empty batch: the input holds no event")
-    try:
-        whole = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        whole = None
-    # One line over the limit is refused as such; a pretty-printed object is one
-    # event whose stored (compact) line the store measures.
-    if isinstance(whole, dict) and (len(raw) <= MAX_LINE or b"\n" in raw.strip()):
-        return [(1, whole)]
-    if isinstance(whole, list):
-        return [(1, item) for item in whole]
-    items = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE:
-            raise InvalidEvent(f"line {number}: {len(line)} bytes, over the {MAX_LINE}-byte limit")
-        try:
-            items.append((number, orjson.loads(line)))
-        except orjson.JSONDecodeError as exc:
-            raise InvalidEvent(f"line {number}: malformed JSON: {exc}") from None
-    return items
-
-
-def _append(ctx: click.Context, items: list[tuple[int, Any]], by: str | None,
-            expect_seq: int | None) -> None:
-    import orjson
-
-    from eventlog.errors import InvalidEvent
-    from eventlog.store import append
-
-    try:
-        results = append(ctx.obj, [item for _, item in items], by=by, expect_seq=expect_seq)
-    except InvalidEvent as exc:
-        if exc.index is None or (len(items) <= 1 and items[0][0] == 1):
-            raise
-        line = items[exc.index - 1][0]
-        field = f", field '{exc.field}'" if exc.field else ""
-        _fail(f"line {line} (event {exc.index}){field}: {exc.reason}")
-    for result in results:
-        click.echo(orjson.dumps(result.as_dict()).decode())
-
-
-_by = click.option("--by", help="Who records it (default $EVENTLOG_USER, else the OS user).")
-_expect = click.option("--expect-seq", type=click.IntRange(min=0),
-                       help="Append only if the log's last seq is N (else exit 3).")
-
-
-@main.command()
+@main.command(short_help="Append events from a file or stdin, all or nothing.")
 @click.argument("file", type=click.File("rb"), default="-")
-@_expect
-@_by
+@expect_option
+@by_option
+@dry_run_option
+@click.option("--allow-duplicate", is_flag=True,
+              help="Accept a fact identical to a current one (another report of the same).")
+@click.option("--yes", is_flag=True,
+              help="Append a batch over 10,000 events or 16 MiB (check it with --dry-run first).")
+@click.option("--document", "documents", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="A document's text: quotes citing it (found by hash) must occur in it.")
 @click.pass_context
-def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None) -> None:
+def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None,
+           dry_run: bool, allow_duplicate: bool, yes: bool, documents: tuple[str, ...]) -> None:
     """Append events from FILE (or stdin): one JSON object, a JSON array, or JSON lines.
 
     Each event is {"type": ..., "data": {...}} with an optional "id". The batch
     is all or nothing. Prints one JSON line per event: seq, id, prev, hash, status.
     """
-    _append(ctx, _read_input(file), by, expect_seq)
+    from eventlog.cli_common import submit
+    from eventlog.submissions import (
+        LARGE_BATCH_BYTES,
+        LARGE_BATCH_EVENTS,
+        is_large,
+        read_submissions,
+    )
+
+    raw = file.read()
+    items = read_submissions(raw)
+    if is_large(len(items), len(raw)) and not (yes or dry_run):
+        fail(f"a batch of {len(items):,} events ({len(raw):,} bytes) is over "
+             f"{LARGE_BATCH_EVENTS:,} events or {LARGE_BATCH_BYTES // 2**20} MiB: "
+             "check it with --dry-run, then append it with --yes")
+    from pathlib import Path
+
+    from eventlog.sources import read_document, text_hash
+
+    texts = {text_hash(text): text for text in map(read_document, map(Path, documents))}
+    submit(ctx, items, by=by, expect_seq=expect_seq, dry_run=dry_run,
+           allow_duplicate=allow_duplicate, texts=texts)
 
 
-@main.command()
+@main.command(short_help="Create the log directory and an empty log.")
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the log directory and an empty log, if they do not exist."""
@@ -148,237 +131,43 @@ def init(ctx: click.Context) -> None:
     click.echo(f"log ready at {path}")
 
 
-def _source_options(required: bool) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        options = [
-            click.option("--attributed-to", required=required,
-                         help="Who said it, e.g. 'Russian Defence Ministry'."),
-            click.option("--party", type=click.Choice(("UA", "RU", "other")), required=required,
-                         help="Whose account it is."),
-            click.option("--outlet", help="The outlet that reported it."),
-            click.option("--url", help="http(s) URL of the report."),
-            click.option("--published-on", help="Date of the report (YYYY[-MM[-DD]])."),
-            click.option("--quote", help="The sentence the fact comes from."),
-        ]
-        for option in reversed(options):
-            func = option(func)
-        return func
-    return decorate
-
-
-def _source(kw: dict[str, Any]) -> dict[str, Any] | None:
-    keys = ("attributed_to", "party", "outlet", "url", "published_on", "quote")
-    source = {k: kw.pop(k) for k in keys if k in kw}
-    source = {k: v for k, v in source.items() if v is not None}
-    return source or None
-
-
-def _submit(ctx: click.Context, event_type: str, data: dict[str, Any], kw: dict[str, Any]) -> None:
-    item: dict[str, Any] = {"type": event_type,
-                            "data": {k: v for k, v in data.items() if v is not None}}
-    if kw.get("event_id"):
-        item["id"] = kw["event_id"]
-    _append(ctx, [(1, item)], kw.get("by"), kw.get("expect_seq"))
-
-
-def _count(value: int, qualifier: str) -> dict[str, Any]:
-    return {"value": value, "qualifier": qualifier}
-
-
-_id = click.option("--id", "event_id", help="Event id of your choosing (default: generated).")
-_kind = click.option("--kind", type=click.Choice(KINDS), required=True)
-_count_opt = click.option("--count", type=int, required=True, help="The reported number.")
-_qual = click.option("--qualifier", type=click.Choice(QUALIFIERS), default="exact",
-                     show_default=True, help="'over 6,000' is --count 6000 --qualifier at_least.")
-
-
-def _common(required_source: bool = True) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        for option in (_id, _expect, _by):
-            func = option(func)
-        return _source_options(required_source)(func)
-    return decorate
-
-
-@main.group()
-def report() -> None:
-    """Record a reported fact without writing JSON by hand."""
-
-
-@report.command("agreement")
-@click.option("--agreement", required=True, help="Slug of the agreement.")
-@click.option("--title", required=True)
-@click.option("--concluded-on", help="Date (YYYY[-MM[-DD]]).")
-@click.option("--place")
-@_common()
-@click.pass_context
-def report_agreement(ctx: click.Context, /, **kw: Any) -> None:
-    """Record an agreement (e.g. reached at talks in Istanbul)."""
-    data = {k: kw.pop(k) for k in ("agreement", "title", "concluded_on", "place")}
-    data["source"] = _source(kw)
-    _submit(ctx, "agreement.recorded", data, kw)
-
-
-@report.command("round")
-@click.option("--round", "round_", required=True, help="Slug of the round.")
-@click.option("--occurred-on", required=True, help="Date (YYYY[-MM[-DD]]).")
-@click.option("--agreement", help="Slug of the agreement it belongs to.")
-@click.option("--label")
-@click.option("--mediator", "mediators", multiple=True, help="Repeat for each mediator.")
-@_common()
-@click.pass_context
-def report_round(ctx: click.Context, /, round_: str, mediators: tuple[str, ...], **kw: Any) -> None:
-    """Record a round of repatriation or exchange."""
-    data = {"round": round_, **{k: kw.pop(k) for k in ("occurred_on", "agreement", "label")},
-            "mediators": list(mediators) or None, "source": _source(kw)}
-    _submit(ctx, "round.recorded", data, kw)
-
-
-@report.command("transfer")
-@click.option("--round", "round_", required=True, help="Slug of a recorded round.")
-@_kind
-@click.option("--from", "from_", type=click.Choice(PARTIES), required=True)
-@click.option("--to", type=click.Choice(PARTIES), required=True)
-@_count_opt
-@_qual
-@_common()
-@click.pass_context
-def report_transfer(ctx: click.Context, /, round_: str, from_: str, count: int, qualifier: str,
-                    **kw: Any) -> None:
-    """Record one party's account of what was handed over in a round."""
-    data = {"round": round_, "kind": kw.pop("kind"), "from": from_, "to": kw.pop("to"),
-            "count": _count(count, qualifier), "source": _source(kw)}
-    _submit(ctx, "transfer.reported", data, kw)
-
-
-@report.command("total")
-@_kind
-@click.option("--from", "from_", type=click.Choice(PARTIES))
-@click.option("--to", type=click.Choice(PARTIES), required=True)
-@click.option("--scope-agreement", help="The total covers this agreement's rounds...")
-@click.option("--since", help="...or everything since this date.")
-@click.option("--as-of", required=True, help="Date the total was stated for.")
-@_count_opt
-@_qual
-@_common()
-@click.pass_context
-def report_total(ctx: click.Context, /, from_: str | None, count: int, qualifier: str,
-                 scope_agreement: str | None, since: str | None, **kw: Any) -> None:
-    """Record an aggregate claim (e.g. 'over 4,800 bodies since February 2022')."""
-    if (scope_agreement is None) == (since is None):
-        raise click.UsageError("give exactly one of --scope-agreement and --since")
-    scope = {"agreement": scope_agreement} if scope_agreement else {"since": since}
-    data = {"kind": kw.pop("kind"), "from": from_, "to": kw.pop("to"), "scope": scope,
-            "as_of": kw.pop("as_of"), "count": _count(count, qualifier), "source": _source(kw)}
-    _submit(ctx, "total.reported", data, kw)
-
-
-@report.command("offer")
-@_kind
-@click.option("--from", "from_", type=click.Choice(PARTIES), required=True)
-@click.option("--to", type=click.Choice(PARTIES), required=True)
-@click.option("--as-of", required=True)
-@click.option("--agreement")
-@_count_opt
-@_qual
-@_common()
-@click.pass_context
-def report_offer(ctx: click.Context, /, from_: str, count: int, qualifier: str, **kw: Any) -> None:
-    """Record a pledge that is not yet a transfer (e.g. 'ready to hand over 2,239')."""
-    data = {"kind": kw.pop("kind"), "from": from_, "to": kw.pop("to"),
-            "count": _count(count, qualifier), "as_of": kw.pop("as_of"),
-            "agreement": kw.pop("agreement"), "source": _source(kw)}
-    _submit(ctx, "offer.reported", data, kw)
-
-
-@report.command("note")
-@click.option("--text", required=True)
-@click.option("--round", "round_")
-@click.option("--agreement")
-@click.option("--kind", type=click.Choice(KINDS))
-@_common()
-@click.pass_context
-def report_note(ctx: click.Context, /, round_: str | None, **kw: Any) -> None:
-    """Record a qualitative report that carries no count."""
-    data = {"text": kw.pop("text"), "round": round_, "agreement": kw.pop("agreement"),
-            "kind": kw.pop("kind"), "source": _source(kw)}
-    _submit(ctx, "note.recorded", data, kw)
-
-
-def _parse_sets(pairs: tuple[str, ...], as_json: bool) -> dict[str, Any]:
-    import orjson
-
-    changes: dict[str, Any] = {}
-    for pair in pairs:
-        field, sep, value = pair.partition("=")
-        if not sep or not field:
-            raise click.UsageError(f"expected FIELD=VALUE, got {pair!r}")
-        if as_json:
-            try:
-                changes[field] = orjson.loads(value)
-            except orjson.JSONDecodeError as exc:
-                raise click.UsageError(f"--set-json {field}: not JSON: {exc}") from None
-        else:
-            changes[field] = value
-    return changes
-
-
-@main.command()
-@click.argument("target")
-@click.option("--set", "sets", multiple=True, metavar="FIELD=TEXT",
-              help="Set a text field (e.g. occurred_on=2025-06).")
-@click.option("--set-json", "json_sets", multiple=True, metavar="FIELD=JSON",
-              help='Set a field to a JSON value (e.g. mediators=\'["ICRC"]\', label=null).')
-@click.option("--count", type=int, help="Shortcut: set count to this value...")
-@click.option("--qualifier", type=click.Choice(QUALIFIERS), default="exact",
-              help="...with this qualifier.")
-@click.option("--reason", required=True, help="Why the fact is corrected.")
-@_common(required_source=False)
-@click.pass_context
-def correct(ctx: click.Context, /, target: str, sets: tuple[str, ...], json_sets: tuple[str, ...],
-            count: int | None, qualifier: str, reason: str, **kw: Any) -> None:
-    """Correct fields of the fact TARGET (an event id); the original stays in the log."""
-    changes = {**_parse_sets(sets, False), **_parse_sets(json_sets, True)}
-    if count is not None:
-        changes["count"] = _count(count, qualifier)
-    if not changes:
-        raise click.UsageError("nothing to correct: give --set, --set-json or --count")
-    data = {"target": target, "changes": changes, "reason": reason, "source": _source(kw)}
-    _submit(ctx, "fact.corrected", data, kw)
-
-
-@main.command()
-@click.argument("target")
-@click.option("--reason", required=True, help="Why the fact is withdrawn.")
-@_common(required_source=False)
-@click.pass_context
-def retract(ctx: click.Context, /, target: str, reason: str, **kw: Any) -> None:
-    """Retract the fact TARGET: it leaves every figure but stays in the log and its trail."""
-    data = {"target": target, "reason": reason, "source": _source(kw)}
-    _submit(ctx, "fact.retracted", data, kw)
-
-
 # -- reading ----------------------------------------------------------------------
 
+STATUSES = ("current", "corrected", "retracted", "superseded")
 
-@main.command()
+
+@main.command(short_help="List the log's events: a table, or JSON lines.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, as stored (upcast).")
 @click.option("--from-seq", type=click.IntRange(min=1), default=1, help="Start at this seq.")
-@click.option("--type", "event_type", help="Only events of this type (e.g. transfer.reported).")
+@click.option("--until", type=click.IntRange(min=1), help="Stop after this seq.")
+@click.option("--type", "event_type", type=click.Choice(catalog.EVENT_TYPES),
+              help="Only events of this type.")
+@click.option("--id", "event_id", help="Only this event and the revisions that target it.")
+@click.option("--round", "round_", metavar="SLUG",
+              help="Only the round SLUG, the facts naming it and their revisions.")
+@click.option("--status", type=click.Choice(STATUSES),
+              help="Only facts with this status (revisions are left out).")
 @click.pass_context
-def show(ctx: click.Context, as_json: bool, from_seq: int, event_type: str | None) -> None:
-    """List the log's events: a table, or JSON lines with --json."""
+def show(ctx: click.Context, as_json: bool, from_seq: int, until: int | None,
+         event_type: str | None, event_id: str | None, round_: str | None,
+         status: str | None) -> None:
+    """List the log's events: a table, or JSON lines with --json.
+
+    In the table, control, bidirectional and zero-width characters are shown
+    escaped (\\n, \\x1b, \\u202e); --json keeps the exact text.
+    """
     import orjson
 
     from eventlog.reader import LogReader, existing_log
-    from eventlog.render import summary
+    from eventlog.render import escape, select, summary
 
     existing_log(ctx.obj)  # fail before the table header is printed
-    reader = LogReader(ctx.obj)
-    rows = (
-        r for r in reader.records()
-        if r["seq"] >= from_seq and (event_type is None or r["type"] == event_type)
-    )
+    records = LogReader(ctx.obj).records()
+    if until is not None:
+        records = (r for r in records if r["seq"] <= until)
+    rows = select(list(records) if (event_id or round_ or status) else records,
+                  from_seq=from_seq, event_type=event_type, event_id=event_id,
+                  round_slug=round_, status=status)
     if as_json:
         for record in rows:
             click.echo(orjson.dumps(record).decode())
@@ -386,10 +175,10 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, event_type: str | Non
     click.echo(f"{'SEQ':>5}  {'RECORDED_AT':<20}  {'TYPE':<18}  {'ID':<24}  SUMMARY")
     for r in rows:
         click.echo(f"{r['seq']:>5}  {r['recorded_at'][:19]:<20}  {r['type']:<18}  "
-                   f"{r['id']:<24}  {summary(r)}")
+                   f"{escape(r['id']):<24}  {escape(summary(r))}")
 
 
-@main.command()
+@main.command(short_help="Check every line, the chain and the rules.")
 @click.option("--checkpoint", metavar="SEQ:HASH",
               help="Also prove the log still begins with the prefix `eventlog head` printed.")
 @click.pass_context
@@ -398,6 +187,11 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
 
     Exit 0 when intact (a torn tail left by a crash is a warning), 1 when not,
     naming the first bad line.
+
+    \b
+    Examples:
+      eventlog verify
+      eventlog verify --checkpoint 33:a56fed39...   # the line `eventlog head` printed
     """
     from eventlog.verify import Checkpoint
     from eventlog.verify import verify as run
@@ -410,7 +204,7 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
     click.echo(f"OK: {report.events} events, chain intact{proof}; head {report.head}")
 
 
-@main.command()
+@main.command(short_help="Print the seq and hash of the last line.")
 @click.pass_context
 def head(ctx: click.Context) -> None:
     """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps."""
@@ -423,15 +217,30 @@ def head(ctx: click.Context) -> None:
     click.echo(orjson.dumps({"seq": tail.position.seq, "hash": tail.position.hash}).decode())
 
 
-@main.command()
+@main.command(short_help="Print the JSON Schema of submitted events.")
 def schema() -> None:
-    """Print the JSON Schema of submitted events, generated from the models."""
+    """Print the JSON Schema (2020-12) of submitted events, generated from the models."""
     import orjson
 
     from eventlog.events import submission_schema
 
     click.echo(orjson.dumps(submission_schema(), option=orjson.OPT_INDENT_2).decode())
 
+
+def register(*commands: click.Command) -> None:
+    """Add commands defined in other modules to ``eventlog``."""
+    for command in commands:
+        main.add_command(command)
+
+
+def _load_commands() -> None:
+    from eventlog.cli_report import correct, report, retract
+    from eventlog.cli_sources import source, sources
+
+    register(report, correct, retract, source, sources)
+
+
+_load_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]))

@@ -66,8 +66,12 @@ class LogNotFound(EventLogError):
     """There is no event log where one was expected."""
 
     def __init__(self, path: str) -> None:
+        import os
+
         self.path = path
-        super().__init__(f"no event log at {path}")
+        super().__init__(f"no event log at {path} (looked in {os.path.abspath(path)}): "
+                         "choose one with --log DIR or EVENTLOG_DIR, or create one with "
+                         "'eventlog init'")
 
 
 class LogUnavailable(EventLogError):

@@ -22,10 +22,10 @@ import orjson
 from eventlog.codec import decode, line_hash
 from eventlog.errors import CheckpointMismatch, CorruptLog
 from eventlog.reader import EMPTY, Position, check_position, scan_lines
-from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply
+from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply, content_digest
 
 INDEX_FILE = ".index.sqlite"
-_VERSION = "1"
+_VERSION = "2"
 _COMMIT_EVERY = 50_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS events (
     digest BLOB NOT NULL, data BLOB, retracted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS slugs (
     kind TEXT NOT NULL, slug TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, slug));
+CREATE TABLE IF NOT EXISTS contents (digest TEXT PRIMARY KEY, id TEXT NOT NULL);
 """
 
 
@@ -187,6 +188,17 @@ class Index:
         owner = self._owners[key] = None if row is None else str(row[0])
         return owner
 
+    def duplicate_of(self, event_type: str, digest: str) -> str | None:
+        # A content row names the last fact that had that content; it is checked
+        # against that fact's current data, so a corrected or retracted fact is no match.
+        row = self.db.execute("SELECT id FROM contents WHERE digest = ?", (digest,)).fetchone()
+        info = None if row is None else self.event(str(row[0]))
+        if info is None or info.retracted or info.type != event_type:
+            return None
+        if content_digest(event_type, self.fact_data(info)) != digest:
+            return None
+        return str(row[0])
+
     def _forget(self) -> None:
         self._missing.clear()
         self._found.clear()
@@ -214,6 +226,8 @@ class Index:
                 "INSERT OR REPLACE INTO slugs VALUES (?, ?, ?)",
                 [(kind, slug, owner) for (kind, slug), owner in overlay.slugs.items()],
             )
+            db.executemany("INSERT OR REPLACE INTO contents VALUES (?, ?)",
+                           overlay.contents.items())
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("version", _VERSION), ("seq", str(position.seq)),
@@ -226,7 +240,8 @@ class Index:
 
     def reset(self) -> None:
         self._forget()
-        self.db.executescript("DELETE FROM events; DELETE FROM slugs; DELETE FROM meta;")
+        self.db.executescript(
+            "DELETE FROM events; DELETE FROM slugs; DELETE FROM contents; DELETE FROM meta;")
 
     def sync(self, log_path: Path, tail: Position) -> None:
         """Bring the index up to ``tail`` (the log's last valid line), rebuilding if it is stale."""

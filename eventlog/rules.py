@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from eventlog import catalog as vocabulary
 from eventlog.catalog import merge_correction
 from eventlog.events import FACT_DATA, IDENTITY_FIELDS, dump_data
 
@@ -49,6 +50,8 @@ class Catalog(Protocol):
     def event(self, event_id: str) -> EventInfo | None: ...
     def slug_owner(self, kind: str, slug: str) -> str | None: ...
     def fact_data(self, info: EventInfo) -> dict[str, Any]: ...
+    def duplicate_of(self, event_type: str, digest: str) -> str | None:
+        """The id of a current fact whose ``content_digest`` is ``digest``, if any."""
 
 
 class MemoryCatalog:
@@ -69,6 +72,8 @@ class MemoryCatalog:
         self.load = load
         self.events: dict[str, EventInfo] = {}
         self.slugs: dict[tuple[str, str], str] = {}
+        self.contents: dict[str, str] = {}
+        """``content_digest`` of each fact this catalogue admitted -> its id."""
 
     def event(self, event_id: str) -> EventInfo | None:
         info = self.events.get(event_id)
@@ -88,6 +93,17 @@ class MemoryCatalog:
         data: dict[str, Any] = orjson.loads(info.data or b"{}")
         return data
 
+    def duplicate_of(self, event_type: str, digest: str) -> str | None:
+        owner = self.contents.get(digest)
+        if owner is not None:
+            info = self.event(owner)
+            if info is not None and not info.retracted and info.data is not None and \
+                    content_digest(event_type, self.fact_data(info)) == digest:
+                return owner
+        if self.parent is not None:
+            return self.parent.duplicate_of(event_type, digest)
+        return None
+
 
 def _stored(data: dict[str, Any]) -> bytes:
     """A fact's data as kept in a catalogue: an exact-size copy of its orjson bytes.
@@ -104,6 +120,37 @@ def digest(event_type: str, data: dict[str, Any]) -> bytes:
     return hashlib.blake2b(blob, digest_size=16).digest()
 
 
+def content_digest(event_type: str, data: dict[str, Any]) -> str:
+    """What makes two facts the same: the sha256 hex of their type and canonical data."""
+    blob = event_type.encode() + b"\n" + orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(blob).hexdigest()
+
+
+def check_duplicate(catalog: Catalog, event_type: str, data: dict[str, Any]) -> None:
+    """Refuse a fact identical (type and data) to a current fact, naming that fact."""
+    if event_type not in FACT_DATA:
+        return
+    owner = catalog.duplicate_of(event_type, content_digest(event_type, data))
+    if owner is not None:
+        raise RuleError(f"the same {event_type} is already recorded as '{owner}' "
+                        "(give --allow-duplicate if it is another report of the same)")
+
+
+def check_dates(data: dict[str, Any], recorded_on: str, where: str = "") -> None:
+    """Refuse a date (at any depth of ``data``) that begins after the day it is recorded."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            check_dates(value, recorded_on, f"{where}{key}.")
+        elif key in vocabulary.DATE_FIELDS and isinstance(value, str):
+            try:
+                earliest = vocabulary.date_span(value)[0]
+            except ValueError:
+                continue  # not a date: the schema says why
+            if earliest > recorded_on:
+                raise RuleError(f"{value} is after the day it is recorded ({recorded_on})",
+                                f"{where}{key}")
+
+
 def _require_slug(catalog: Catalog, kind: str, slug: str | None, field: str) -> None:
     if slug is None:
         return
@@ -116,16 +163,41 @@ def _require_slug(catalog: Catalog, kind: str, slug: str | None, field: str) -> 
 
 
 def check_references(catalog: Catalog, event_type: str, data: dict[str, Any]) -> None:
-    """Every round and agreement a fact names must be recorded and not retracted."""
-    if event_type == "transfer.reported":
+    """Every round, agreement, document and superseded fact named must be current."""
+    if event_type == vocabulary.TRANSFER:
         _require_slug(catalog, "round", data["round"], "round")
-    elif event_type in {"round.recorded", "offer.reported"}:
+    elif event_type in {vocabulary.ROUND, vocabulary.OFFER}:
         _require_slug(catalog, "agreement", data.get("agreement"), "agreement")
-    elif event_type == "note.recorded":
+    elif event_type == vocabulary.NOTE:
         _require_slug(catalog, "round", data.get("round"), "round")
         _require_slug(catalog, "agreement", data.get("agreement"), "agreement")
-    elif event_type == "total.reported":
+    elif event_type == vocabulary.TOTAL:
         _require_slug(catalog, "agreement", data["scope"].get("agreement"), "scope.agreement")
+    source = data.get("source")
+    if isinstance(source, dict):
+        _require_slug(catalog, "document", source.get("document"), "source.document")
+    if data.get("supersedes") is not None:
+        _check_supersedes(catalog, event_type, data)
+
+
+def _check_supersedes(catalog: Catalog, event_type: str, data: dict[str, Any]) -> None:
+    """The replaced fact: a current fact of the same type, party and round/scope and flow."""
+    target = data["supersedes"]
+    info = catalog.event(target)
+    if info is None:
+        raise RuleError(f"unknown event id '{target}'", "supersedes")
+    if info.type != event_type:
+        raise RuleError(f"'{target}' is a {info.type}, not a {event_type}", "supersedes")
+    if info.retracted:
+        raise RuleError(f"'{target}' was retracted", "supersedes")
+    old = catalog.fact_data(info)
+    for key in (*vocabulary.SUPERSEDABLE[event_type], "party"):
+        mine = data["source"]["party"] if key == "party" else data.get(key)
+        theirs = old["source"]["party"] if key == "party" else old.get(key)
+        if mine != theirs:
+            raise RuleError(f"'{target}' has another {key} ({theirs}, this report {mine}): "
+                            "a report supersedes one of the same party, round or scope, "
+                            "and flow", "supersedes")
 
 
 def _target(catalog: Catalog, target: str) -> EventInfo:
@@ -160,6 +232,9 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
         where = ".".join(str(p) for p in err["loc"])
         field = "changes" + (f".{where}" if where else "")
         raise RuleError(f"the corrected fact would be invalid: {err['msg']}", field) from None
+    if new == current:
+        raise RuleError(f"the correction changes nothing: '{data['target']}' already says "
+                        "that", "changes")
     check_references(catalog, info.type, new)
     return info, new
 
@@ -185,22 +260,19 @@ def stored_changes(catalog: Catalog, data: dict[str, Any]) -> dict[str, Any]:
                                 for k, v in changes.items()}}
 
 
-def check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any]) -> None:
-    """Raise ``RuleError`` if a new event breaks a rule against ``catalog``."""
-    _check(catalog, event_id, event_type, data)
-
-
-def _check(catalog: Catalog, event_id: str, event_type: str,
-           data: dict[str, Any]) -> tuple[EventInfo, dict[str, Any]] | None:
+def _check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any],
+           recorded_on: str | None = None) -> tuple[EventInfo, dict[str, Any]] | None:
     """``check``, returning a correction's target and corrected data for ``admit``."""
+    if recorded_on is not None:
+        check_dates(data, recorded_on)
     if catalog.event(event_id) is not None:
         raise RuleError(f"id '{event_id}' already exists", "id")
     slug_kind = IDENTITY_FIELDS.get(event_type)
     if slug_kind is not None and catalog.slug_owner(slug_kind, data[slug_kind]) is not None:
         raise RuleError(f"{slug_kind} '{data[slug_kind]}' is already recorded", slug_kind)
-    if event_type == "fact.corrected":
+    if event_type == vocabulary.CORRECTED:
         return corrected_data(catalog, data)
-    if event_type == "fact.retracted":
+    if event_type == vocabulary.RETRACTED:
         _target(catalog, data["target"])
     else:
         check_references(catalog, event_type, data)
@@ -211,18 +283,20 @@ def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
           data: dict[str, Any]) -> None:
     """Record an accepted event in ``catalog`` (corrections and retractions update targets)."""
     _apply(catalog, seq, event_id, event_type, data,
-           corrected_data(catalog, data) if event_type == "fact.corrected" else None)
+           corrected_data(catalog, data) if event_type == vocabulary.CORRECTED else None)
 
 
 def admit(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
-          data: dict[str, Any], blob: bytes | None = None) -> None:
+          data: dict[str, Any], blob: bytes | None = None, *,
+          recorded_on: str | None = None) -> None:
     """``check`` then ``apply``: a correction's corrected fact is validated once, not twice.
 
     ``blob``, if given, is an exact-size copy of ``orjson.dumps(data)`` (see ``_stored``),
-    kept as the fact's data rather than dumped again.
+    kept as the fact's data rather than dumped again. ``recorded_on`` (``YYYY-MM-DD``)
+    refuses dates that begin after it.
     """
     _apply(catalog, seq, event_id, event_type, data,
-           _check(catalog, event_id, event_type, data), blob)
+           _check(catalog, event_id, event_type, data, recorded_on), blob)
 
 
 def _apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
@@ -236,13 +310,17 @@ def _apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
         stored = _stored(data)
     content = digest(event_type, data) if catalog.digests else b""
     catalog.events[event_id] = EventInfo(seq, event_type, content, stored)
+    if catalog.digests and stored is not None:
+        catalog.contents[content_digest(event_type, data)] = event_id
     slug_kind = IDENTITY_FIELDS.get(event_type)
     if slug_kind is not None:
         catalog.slugs[(slug_kind, data[slug_kind])] = event_id
     if corrected is not None:
         info, new = corrected
         catalog.events[data["target"]] = info._replace(data=_stored(new))
-    elif event_type == "fact.retracted":
+        if catalog.digests:
+            catalog.contents[content_digest(info.type, new)] = data["target"]
+    elif event_type == vocabulary.RETRACTED:
         target = catalog.event(data["target"])
         if target is not None:
             catalog.events[data["target"]] = target._replace(retracted=True)

@@ -45,7 +45,14 @@ from eventlog.errors import InvalidEvent, LogUnavailable, SeqConflict
 from eventlog.events import EVENT_TYPES, IDENTITY_FIELDS, SCHEMA_VERSION, SUBMISSION, dump_data
 from eventlog.index import Index
 from eventlog.reader import Position, log_file
-from eventlog.rules import MemoryCatalog, RuleError, admit, digest, stored_changes
+from eventlog.rules import (
+    MemoryCatalog,
+    RuleError,
+    admit,
+    check_duplicate,
+    digest,
+    stored_changes,
+)
 from eventlog.tail import Tail, read_tail
 
 __all__ = [
@@ -91,7 +98,7 @@ def _error_field(exc: ValidationError) -> tuple[str, str]:
     if loc and "." in loc[0] and loc[0].split(".")[0].isalpha():
         loc = loc[1:]  # drop the union tag ("transfer.reported") pydantic puts first
     field = ".".join(loc).replace("from_", "from")
-    message = err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "union_tag_invalid":
         field, message = "type", f"unknown event type {err['input'].get('type')!r}"
     elif err["type"] == "union_tag_not_found":
@@ -152,8 +159,14 @@ def append(
     by: str | None = None,
     expect_seq: int | None = None,
     now: dt.datetime | None = None,
+    allow_duplicate: bool = False,
+    dry_run: bool = False,
 ) -> list[Appended]:
     """Append a batch of submitted events, all or nothing; durable when it returns.
+
+    ``dry_run``: every check, nothing written (no recovery of an earlier crash either);
+    returns what would be appended. ``allow_duplicate``: accept a fact identical to a
+    current fact under a new id (another report of the same).
 
     Raises ``InvalidEvent`` (nothing written), ``SeqConflict`` (``expect_seq``
     is not the last seq), ``CorruptLog``, ``LogNotFound`` or ``LogUnavailable``.
@@ -170,7 +183,8 @@ def append(
         except OSError as exc:
             raise LogUnavailable(str(path), exc.strerror or str(exc)) from None
         try:
-            return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now)
+            return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now,
+                                  allow_duplicate, dry_run)
         except (OSError, sqlite3.Error) as exc:  # quarantine or index: the log is unchanged
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise LogUnavailable(str(log_dir), reason) from None
@@ -186,11 +200,12 @@ def _append_locked(
     recorded_by: str,
     expect_seq: int | None,
     now: dt.datetime | None,
+    allow_duplicate: bool = False,
+    dry_run: bool = False,
 ) -> list[Appended]:
     path = log_file(log_dir)
-    tail = finish_batch(log_dir, fd, read_tail(path))
-    if expect_seq is not None and expect_seq != tail.position.seq:
-        raise SeqConflict(expect_seq, tail.position.seq)
+    tail = read_tail(path) if dry_run else finish_batch(log_dir, fd, read_tail(path))
+    stale = expect_seq is not None and expect_seq != tail.position.seq
     index = Index(log_dir)
     try:
         index.sync(path, tail.position)
@@ -201,8 +216,16 @@ def _append_locked(
         stamp = utc_stamp(now)
         if tail.record is not None and tail.record["recorded_at"] > stamp:
             stamp = tail.record["recorded_at"]  # never decreasing along the log
-        results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by)
-        if not lines:
+        try:
+            results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by,
+                                    allow_duplicate)
+        except InvalidEvent:
+            if stale:
+                raise SeqConflict(expect_seq or 0, tail.position.seq) from None
+            raise
+        if stale and lines:  # a retry of what is already in the log is "exists" regardless
+            raise SeqConflict(expect_seq or 0, tail.position.seq)
+        if not lines or dry_run:
             return results
         if tail.torn:
             quarantine(log_dir, fd, tail)
@@ -233,6 +256,7 @@ def _stage(
     position: Position,
     stamp: str,
     recorded_by: str,
+    allow_duplicate: bool = False,
 ) -> tuple[list[Appended], list[bytes]]:
     """Check each event against the log and the batch so far; build the lines to write.
 
@@ -264,7 +288,9 @@ def _stage(
         new_id = event_id or uuid.uuid4().hex
         seq += 1
         try:
-            admit(overlay, seq, new_id, event_type, data, blob)
+            if not allow_duplicate:
+                check_duplicate(overlay, event_type, data)
+            admit(overlay, seq, new_id, event_type, data, blob, recorded_on=stamp[:10])
         except RuleError as exc:
             raise InvalidEvent(str(exc), index=index, field=exc.field) from None
         # an id matches ``EventId`` (or is hex): letters, digits and ``._:-``, never escaped

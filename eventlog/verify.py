@@ -183,7 +183,8 @@ def _check_data(catalog: MemoryCatalog, record: Record, number: int,
         where = ".".join(str(p) for p in loc)
         raise CorruptLog(f"invalid event: {where}: {err['msg']}", line=number, seq=seq) from None
     try:
-        admit(catalog, seq or number, record["id"], record["type"], record["data"])
+        admit(catalog, seq or number, record["id"], record["type"], record["data"],
+              recorded_on=record["recorded_at"][:10])
     except RuleError as exc:
         raise CorruptLog(f"breaks a rule: {exc}", line=number, seq=seq) from None
     return record

@@ -21,6 +21,7 @@ import orjson
 from eventlog import catalog
 from projections.errors import BrokenLog, DanglingTarget
 from projections.facts import CURRENT, FACT_TYPES, RETRACTED, SUPERSEDED, Record, corrected
+from projections.lines import Lines, facts_data
 from projections.rows import (
     RoundRows,
     chunks,
@@ -29,15 +30,24 @@ from projections.rows import (
     total_sums,
     version_columns,
 )
+from projections.store import Item
 from projections.totals import Sums, add_figure, new_sums
+
 
 class Fact:
     """A fact's row while a chunk is applied."""
 
-    __slots__ = ("data", "id", "revisions", "seq", "status", "type")
+    __slots__ = ("data", "digest", "id", "offset", "revisions", "seq", "status", "type")
 
     def __init__(
-        self, fact_id: str, kind: str, status: str, seq: int, revisions: int, data: dict[str, Any]
+        self,
+        fact_id: str,
+        kind: str,
+        status: str,
+        seq: int,
+        revisions: int,
+        data: dict[str, Any],
+        at: tuple[int, bytes],
     ) -> None:
         self.id = fact_id
         self.type = kind
@@ -45,6 +55,7 @@ class Fact:
         self.seq = seq
         self.revisions = revisions
         self.data = data
+        self.offset, self.digest = at
 
     @property
     def round(self) -> str | None:
@@ -58,8 +69,9 @@ class Fact:
 class Step:
     """One chunk of records applied to the store (inside the caller's transaction)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, lines: Lines) -> None:
         self.conn = conn
+        self.lines = lines
         self.facts: dict[str, Fact] = {}
         self.touched: dict[str, Fact] = {}
         self.events: list[tuple[Any, ...]] = []
@@ -69,12 +81,13 @@ class Step:
         self.totals: set[str] = set()
 
     # -- the fold over the chunk ---------------------------------------------------
-    def run(self, records: list[Record]) -> None:
+    def run(self, items: list[Item]) -> None:
         """Apply the records, then write every row they touch."""
+        records = [record for record, _, _ in items]
         self._check_ids(records)
         self._preload(records)
-        for record in records:
-            self._apply(record)
+        for record, offset, digest in items:
+            self._apply(record, (offset, digest))
         before = load_rounds(self.conn, sorted(self.rounds))
         self._write_facts()
         after = load_rounds(self.conn, sorted(self.rounds))
@@ -89,7 +102,7 @@ class Step:
         for part in chunks(list(seen)):
             marks = ",".join("?" * len(part))
             row = self.conn.execute(
-                f"SELECT id FROM events WHERE id IN ({marks}) LIMIT 1", part
+                f"SELECT id FROM facts WHERE id IN ({marks}) LIMIT 1", part
             ).fetchone()
             if row is not None:
                 seq = seen[row[0]]
@@ -104,22 +117,24 @@ class Step:
             elif data.get("supersedes") is not None:
                 wanted.add(data["supersedes"])
         wanted.discard(None)
-        for part in chunks(sorted(wanted)):
+        ids = sorted(wanted)
+        datas = facts_data(self.conn, self.lines, ids)
+        for part in chunks(ids):
             marks = ",".join("?" * len(part))
-            for fid, kind, status, seq, revisions, data in self.conn.execute(
-                "SELECT id, type, status, seq, revisions, data FROM facts "
+            for fid, kind, status, seq, revisions, offset, digest in self.conn.execute(
+                "SELECT id, type, status, seq, revisions, offset, hash FROM facts "
                 f"WHERE id IN ({marks})",
                 part,
             ):
-                self.facts[fid] = Fact(fid, kind, status, seq, revisions, orjson.loads(data))
+                self.facts[fid] = Fact(
+                    fid, kind, status, seq, revisions, datas[fid], (offset, digest)
+                )
 
-    def _apply(self, record: Record) -> None:
+    def _apply(self, record: Record, at: tuple[int, bytes]) -> None:
         kind, seq, data = record["type"], record["seq"], record["data"]
-        self.events.append(
-            (seq, record["id"], kind, record["recorded_at"], record["recorded_by"])
-        )
+        self.events.append((seq, record["id"], kind, record["recorded_at"], record["recorded_by"]))
         if kind in FACT_TYPES:
-            fact = Fact(record["id"], kind, CURRENT, seq, 0, data)
+            fact = Fact(record["id"], kind, CURRENT, seq, 0, data, at)
             self.facts[fact.id] = fact
             self._version(fact, seq, "reported")
             replaced = self.facts.get(data.get("supersedes") or "")
@@ -133,7 +148,8 @@ class Step:
                 old = target.data
                 self._mark(target)
                 target.data = corrected(old, data["changes"])
-                changes = {k: {"from": old.get(k), "to": target.data.get(k)} for k in data["changes"]}
+                new = target.data
+                changes = {k: {"from": old.get(k), "to": new.get(k)} for k in data["changes"]}
                 self._revise(target, seq, target.status, "corrected", changes, data)
             else:
                 self._revise(target, seq, RETRACTED, "retracted", None, data)
@@ -149,7 +165,7 @@ class Step:
 
     def _version(self, fact: Fact, seq: int, action: str, *extra: Any) -> None:
         self._mark(fact)
-        changes, revision, by = (extra + (None, None, None))[:3]
+        changes, revision, by = (*extra, None, None, None)[:3]
         self.versions.append(
             (
                 fact.id,
@@ -159,7 +175,8 @@ class Step:
                 fact.status,
                 None if changes is None else orjson.dumps(changes).decode(),
                 None if revision is None else revision.get("reason"),
-                None if revision is None or "source" not in revision
+                None
+                if revision is None or "source" not in revision
                 else orjson.dumps(revision["source"]).decode(),
                 by,
                 *version_columns(fact.type, fact.data),
@@ -189,7 +206,8 @@ class Step:
         conn.executemany(
             "INSERT INTO fact_versions (fact_id, version, seq, action, status, changes, reason,"
             " source, superseded_by, round, kind, sender, receiver, party, value, qualifier,"
-            " occurred_on, agreement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " occurred_on, agreement, label, mediators)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.versions,
         )
         conn.executemany(
@@ -203,17 +221,22 @@ class Step:
                 f.status,
                 f.seq,
                 f.revisions,
-                f.data.get(catalog.IDENTITY_FIELDS.get(f.type, "")) if f.type != catalog.SOURCE
-                else f.data.get("document"),
+                f.data.get(IDENTITY.get(f.type, "")),
                 f.data.get("round") if f.type in (catalog.TRANSFER, catalog.NOTE) else None,
-                orjson.dumps(f.data).decode(),
+                f.offset,
+                f.digest,
             )
             for f in self.touched.values()
         ]
-        conn.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        deletes: dict[str, list[tuple[Any, ...]]] = {}
+        inserts: dict[str, list[tuple[Any, ...]]] = {}
         for f in self.touched.values():
-            for sql, values in fact_rows(f.id, f.type, f.status, f.seq, f.data):
-                conn.execute(sql, values)
+            for index, (sql, values) in enumerate(fact_rows(f.id, f.type, f.status, f.seq, f.data)):
+                (inserts if index else deletes).setdefault(sql, []).append(values)
+        for grouped in (deletes, inserts):
+            for sql, params in grouped.items():
+                conn.executemany(sql, params)
 
     def _write_rounds(self, before: dict[str, RoundRows], after: dict[str, RoundRows]) -> None:
         conn = self.conn
@@ -245,9 +268,9 @@ class Step:
         _add_sums(conn, "flow_totals", 3, flows)
         _add_sums(conn, "party_totals", 4, parties)
         _add_sums(conn, "flow_sums_by_date", 6, buckets)
-        for key, delta in buckets.items():
+        for bucket_key, delta in buckets.items():
             if any(delta):
-                _shift_totals(conn, key, delta)
+                _shift_totals(conn, bucket_key, delta)
         for fid in self.totals:
             fact = self.touched[fid]
             if fact.status == CURRENT:
@@ -258,6 +281,8 @@ class Step:
                 )
 
 
+IDENTITY = {**catalog.IDENTITY_FIELDS, catalog.SOURCE: "document"}
+"""The slug each fact type introduces (source documents: their ``document``)."""
 _KEYS = ("kind", "sender", "receiver", "party")
 _BUCKET_KEYS = ("kind", "sender", "receiver", "agreement", "earliest", "latest")
 _SUMS = "low, high_closed, open_terms, best, approx_terms, rounds"

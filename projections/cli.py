@@ -24,13 +24,14 @@ if TYPE_CHECKING:
     from projections.store import CaughtUp
 
 DEFAULT_OUT = "build/projections"
-METADATA = "metadata.json"
-"""Datasette's metadata beside the store, rewritten whenever a catch-up folds events."""
 
 
 @contextmanager
 def reported() -> Iterator[None]:
-    """The one error boundary: library errors and OSError become one ``Error:`` line."""
+    """The one error boundary: library errors, OSError and a damaged store become one
+    ``Error:`` line with the exit code the error carries."""
+    import sqlite3
+
     from eventlog.errors import EventLogError
     from projections.errors import ProjectionError
 
@@ -40,6 +41,11 @@ def reported() -> Iterator[None]:
         _fail(str(exc), exc.exit_code)
     except OSError as exc:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
+    except sqlite3.Error as exc:
+        _fail(
+            f"the store cannot be used ({type(exc).__name__}); rerun `projections rebuild --full`",
+            1,
+        )
 
 
 def _fail(message: str, code: int) -> None:
@@ -56,28 +62,14 @@ class Context:
         self.log_dir = log_dir
         self.out = out
 
-    def catch_up(self, full: bool = False) -> CaughtUp:
-        """Refuse an output directory inside the log's, then catch the store up."""
-        from projections.errors import OutputUnavailable
+    def catch_up(self) -> CaughtUp:
+        """Catch the store up with the log."""
         from projections.store import catch_up
 
-        log = self.log_dir.resolve()
-        out = self.out.resolve()
-        if out == log or log in out.parents:
-            raise OutputUnavailable(str(self.out), "the output directory is inside the log directory")
-        caught = catch_up(self.log_dir, self.out, full=full)
-        if caught.folded or not (self.out / METADATA).exists():
-            from projections.report.metadata import write_metadata
-
-            try:
-                write_metadata(self.out, caught.conn)
-            except BaseException:
-                caught.conn.close()
-                raise
-        return caught
+        return catch_up(self.log_dir, self.out)
 
 
-Query = Callable[["sqlite3.Connection", int], dict[str, Any]]
+Query = Callable[["sqlite3.Connection", Any, int], dict[str, Any]]
 Fold = Callable[[Any, str | None], dict[str, Any]]
 
 
@@ -85,25 +77,27 @@ def answer(ctx: Context, known_at: str | None, as_of: str | None, query: Query, 
     """Catch up, then answer from the store: the maintained tables for the current
     figures, the fact versions for a ``--known-at`` cut or an ``--as-of`` date."""
     from projections.history import seq_at, state_at
+    from projections.store import guarded
     from projections.timeaxes import parse_date, parse_known_at
 
     cut = parse_known_at(known_at)
     date = None if as_of is None else parse_date(as_of)
     caught = ctx.catch_up()
     conn = caught.conn
+    head = caught.head.seq
     try:
-        conn.execute("BEGIN")
-        head = caught.head.seq
-        if cut.seq is None and cut.recorded_at is None and date is None:
-            view = query(conn, head)
-        else:
-            seq = head if cut.seq is None else min(cut.seq, head)
-            if cut.recorded_at is not None:
-                seq = seq_at(conn, cut.recorded_at)
-            view = fold(state_at(conn, seq), date)
-        conn.execute("COMMIT")
+        with guarded(ctx.out):
+            conn.execute("BEGIN")
+            if cut.seq is None and cut.recorded_at is None and date is None:
+                view = query(conn, caught.lines, head)
+            else:
+                seq = head if cut.seq is None else min(cut.seq, head)
+                if cut.recorded_at is not None:
+                    seq = seq_at(conn, cut.recorded_at)
+                view = fold(state_at(conn, caught.lines, seq), date)
+            conn.execute("COMMIT")
     finally:
-        conn.close()
+        caught.close()
     view["head"] = {"seq": head, "hash": caught.head.hash}
     return view
 
@@ -197,6 +191,7 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
     from projections import queries
     from projections.history import seq_at
     from projections.render import trail_text
+    from projections.store import guarded
     from projections.timeaxes import parse_known_at
 
     with reported():
@@ -204,14 +199,15 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
         caught = ctx.catch_up()
         conn = caught.conn
         try:
-            conn.execute("BEGIN")
-            seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
-            if cut.recorded_at is not None:
-                seq = seq_at(conn, cut.recorded_at)
-            view = queries.trail(conn, name, seq)
-            conn.execute("COMMIT")
+            with guarded(ctx.out):
+                conn.execute("BEGIN")
+                seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
+                if cut.recorded_at is not None:
+                    seq = seq_at(conn, cut.recorded_at)
+                view = queries.trail(conn, caught.lines, name, seq)
+                conn.execute("COMMIT")
         finally:
-            conn.close()
+            caught.close()
     _emit(view, as_json, trail_text)
 
 
@@ -233,8 +229,8 @@ def rebuild(ctx: Context, out: Path | None, full: bool, with_report: bool) -> No
     if out is not None:
         ctx.out = out
     with reported():
-        summary = run(ctx, full=full)
-    click.echo(summary)
+        result = run(ctx.log_dir, ctx.out, full=full)
+    click.echo(result.summary())
     if with_report:
         _report(ctx)
 
@@ -243,11 +239,7 @@ def _report(ctx: Context) -> None:
     from projections.report import write_report
 
     with reported():
-        caught = ctx.catch_up()
-        try:
-            result = write_report(caught.conn, ctx.out)
-        finally:
-            caught.conn.close()
+        result = write_report(ctx.log_dir, ctx.out)
     click.echo(result.summary())
 
 

@@ -137,12 +137,6 @@ def kept_data(kind: str, kept: Any) -> dict[str, Any]:
     return result
 
 
-def data_of(state: State, fact_id: str) -> dict[str, Any]:
-    """The kept part of a fact's current data, as a dict."""
-    fact = state["facts"][fact_id]
-    return kept_data(fact[0], payload(fact))
-
-
 def round_of(fact: Fact) -> str | None:
     """The round a transfer or note currently names (None for other facts)."""
     if fact[0] == TRANSFER:

@@ -2,8 +2,9 @@
 
 The current figures (no ``--known-at`` cut, no ``--as-of`` date) are read from
 the maintained tables, so their cost does not grow with the log; the JSON is
-the contract of the pure fold (``projections.totals``, ``projections.rounds``,
-``projections.trails``), and the tests hold the two equal.
+the contract of the pure fold (``projections.totals``, ``projections.rounds``;
+trails: the replay in ``tests/projections/trail_oracle.py``), and the tests
+hold them equal.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from typing import Any
 import orjson
 
 from projections.errors import UnknownFact
-from projections.facts import FACT_TYPES, corrected
-from projections.rounds import PARTIES, FlowKey, flow_order
+from projections.facts import FACT_TYPES
+from projections.lines import Lines, apply_changes, facts_data
+from projections.rounds import FlowKey, flow_order
 from projections.rows import load_rounds
-from projections.totals import Sums, flow_entry, gap_range, outstanding, reported_key
-from projections.intervals import Interval, of
+from projections.totals import Sums, flow_entry, outstanding, reported_entry, reported_key
 
 _SUMS = "low, high_closed, open_terms, best, approx_terms, rounds"
 
@@ -33,7 +34,7 @@ def _sums(row: tuple[Any, ...]) -> Sums:
     return [*row, 0]
 
 
-def totals(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
+def totals(conn: sqlite3.Connection, lines: Lines, seq: int) -> dict[str, Any]:
     """The ``totals`` JSON object of the store's head."""
     parties: dict[FlowKey, dict[str, Sums]] = {}
     for kind, sender, receiver, party, *sums in conn.execute(
@@ -51,7 +52,7 @@ def totals(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
             slug
             for (slug,) in conn.execute(
                 "SELECT round FROM flows WHERE kind = ? AND sender = ? AND receiver = ?"
-                " AND discrepant = 1 ORDER BY earliest, latest, round",
+                " AND discrepant = 1 ORDER BY kind, sender, receiver, earliest, latest, round",
                 key,
             )
         ]
@@ -60,43 +61,38 @@ def totals(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
         "known_at": known_at(conn, seq),
         "as_of": None,
         "totals": entries,
-        "reported_totals": reported(conn),
-        "offers": offers(conn),
+        "reported_totals": reported(conn, lines),
+        "offers": offers(conn, lines),
     }
 
 
-def reported(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def reported(conn: sqlite3.Connection, lines: Lines) -> list[dict[str, Any]]:
     """Each current reported total beside its rounds' sum, as the fold gives it."""
-    result = []
-    for fid, data, *sums in conn.execute(
-        "SELECT t.id, f.data, sum_low, sum_high_closed, sum_open, sum_best, sum_approx,"
-        " sum_rounds, sum_uncertain FROM reported_totals t JOIN facts f ON f.id = t.id"
-    ):
-        result.append(_reported_entry(fid, orjson.loads(data), list(sums)))
+    rows = conn.execute(
+        "SELECT id, sum_low, sum_high_closed, sum_open, sum_best, sum_approx,"
+        " sum_rounds, sum_uncertain FROM reported_totals"
+    ).fetchall()
+    datas = facts_data(conn, lines, [row[0] for row in rows])
+    result = [reported_entry(fid, datas[fid], list(sums)) for fid, *sums in rows]
     result.sort(key=reported_key)
     return result
 
 
-def _reported_entry(fid: str, data: dict[str, Any], sums: Sums) -> dict[str, Any]:
-    from projections.totals import reported_entry
-
-    return reported_entry(fid, data, sums)
-
-
-def offers(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def offers(conn: sqlite3.Connection, lines: Lines) -> list[dict[str, Any]]:
     """The outstanding offers: per flow the latest, unless a round certainly came after."""
-    found = []
-    for (key,) in conn.execute("SELECT DISTINCT kind || ' ' || sender || ' ' || receiver FROM offers"):
-        kind, sender, receiver = key.split(" ")
-        row = conn.execute(
-            "SELECT o.id, o.seq, f.data FROM offers o JOIN facts f ON f.id = o.id"
-            " WHERE kind = ? AND sender = ? AND receiver = ?"
-            " ORDER BY as_of_earliest DESC, as_of_latest DESC, o.seq DESC LIMIT 1",
-            (kind, sender, receiver),
-        ).fetchone()
-        found.append((row[0], row[1], orjson.loads(row[2])))
+    newest = []
+    for flow in conn.execute("SELECT DISTINCT kind, sender, receiver FROM offers").fetchall():
+        newest.append(
+            conn.execute(
+                "SELECT id, seq FROM offers WHERE kind = ? AND sender = ? AND receiver = ?"
+                " ORDER BY as_of_earliest DESC, as_of_latest DESC, seq DESC LIMIT 1",
+                flow,
+            ).fetchone()
+        )
+    datas = facts_data(conn, lines, [fid for fid, _ in newest])
+    found = [(fid, seq, datas[fid]) for fid, seq in newest]
     last_days: dict[FlowKey, str] = {}
-    for fid, _, data in found:
+    for _, _, data in found:
         key = (data["kind"], data["from"], data["to"])
         (day,) = conn.execute(
             "SELECT max(earliest) FROM flows WHERE kind = ? AND sender = ? AND receiver = ?", key
@@ -106,17 +102,21 @@ def offers(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return outstanding(found, last_days)
 
 
-def rounds(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
+def rounds(conn: sqlite3.Connection, lines: Lines, seq: int) -> dict[str, Any]:
     """The ``rounds`` JSON object of the store's head."""
-    slugs = [s for (s,) in conn.execute("SELECT round FROM rounds ORDER BY earliest, latest, round")]
+    slugs = [
+        s for (s,) in conn.execute("SELECT round FROM rounds ORDER BY earliest, latest, round")
+    ]
     held = load_rounds(conn, slugs)
     notes: dict[str, list[dict[str, Any]]] = {}
-    for slug, fid, data in conn.execute(
-        "SELECT n.round, n.id, f.data FROM notes n JOIN facts f ON f.id = n.id"
-        " WHERE n.round IS NOT NULL ORDER BY n.seq"
-    ):
-        note = orjson.loads(data)
-        notes.setdefault(slug, []).append({"id": fid, "text": note["text"], "source": note["source"]})
+    rows = conn.execute(
+        "SELECT round, id FROM notes WHERE round IS NOT NULL ORDER BY seq"
+    ).fetchall()
+    datas = facts_data(conn, lines, [fid for _, fid in rows])
+    for slug, fid in rows:
+        note = datas[fid]
+        entry = {"id": fid, "text": note["text"], "source": note["source"]}
+        notes.setdefault(slug, []).append(entry)
     result = []
     for slug in slugs:
         view = held[slug].view
@@ -128,8 +128,12 @@ def rounds(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
             "SELECT agreement, id, title, concluded_on, place FROM agreements ORDER BY agreement"
         )
     ]
-    return {"known_at": known_at(conn, seq), "as_of": None, "rounds": result,
-            "agreements": agreements}
+    return {
+        "known_at": known_at(conn, seq),
+        "as_of": None,
+        "rounds": result,
+        "agreements": agreements,
+    }
 
 
 def resolve(conn: sqlite3.Connection, name: str, seq: int) -> str:
@@ -147,24 +151,24 @@ def resolve(conn: sqlite3.Connection, name: str, seq: int) -> str:
     return fid
 
 
-def trail(conn: sqlite3.Connection, name: str, seq: int) -> dict[str, Any]:
-    """One fact's trail up to ``seq``: every version, its data rebuilt from the current data."""
+def trail(conn: sqlite3.Connection, lines: Lines, name: str, seq: int) -> dict[str, Any]:
+    """One fact's trail up to ``seq``: every version, its data from the reported line on."""
     fid = resolve(conn, name, seq)
-    kind, current = conn.execute("SELECT type, data FROM facts WHERE id = ?", (fid,)).fetchone()
+    kind, offset, digest = conn.execute(
+        "SELECT type, offset, hash FROM facts WHERE id = ?", (fid,)
+    ).fetchone()
     rows = conn.execute(
         "SELECT v.seq, e.id, e.recorded_at, e.recorded_by, v.action, v.status, v.changes,"
         " v.reason, v.source, v.superseded_by FROM fact_versions v"
         " JOIN events e ON e.seq = v.seq WHERE v.fact_id = ? ORDER BY v.version",
         (fid,),
     ).fetchall()
-    datas = [orjson.loads(current)]
-    for row in reversed(rows[1:]):
-        changes = orjson.loads(row[6]) if row[6] else {}
-        datas.append(corrected(datas[-1], {k: c["from"] for k, c in changes.items()}))
-    datas.reverse()
+    datas = [lines.data(fid, offset, digest)]
+    for row in rows[1:]:
+        datas.append(apply_changes(datas[-1], [row[6]] if row[6] else []))
     versions = []
     for row, data in zip(rows, datas, strict=True):
-        at, event_id, recorded_at, by, action, status, changes, reason, source, sup = row
+        at, event_id, recorded_at, by, action, _, changes, reason, source, sup = row
         if at > seq:
             break
         versions.append(
@@ -182,6 +186,3 @@ def trail(conn: sqlite3.Connection, name: str, seq: int) -> dict[str, Any]:
             }
         )
     return {"id": fid, "type": kind, "status": rows[len(versions) - 1][5], "versions": versions}
-
-
-__all__ = ["PARTIES", "Interval", "gap_range", "of", "offers", "rounds", "totals", "trail"]

@@ -19,12 +19,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, NamedTuple
 
 from projections.errors import OutputUnavailable, RebuildLocked
-
-if TYPE_CHECKING:
-    from projections.cli import Context
 
 TOTALS = "totals.json"
 _TEMP = ".totals.json.tmp-"
@@ -70,30 +67,49 @@ def _sweep(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def rebuild(ctx: Context, full: bool = False) -> str:
-    """Catch up and publish; returns the one-line summary."""
+class Rebuilt(NamedTuple):
+    """What a rebuild did: the head it published, how many events it folded, the totals."""
+
+    seq: int
+    hash: str
+    folded: int
+    totals: dict[str, Any]
+    path: Path
+    seconds: float
+
+    def summary(self) -> str:
+        """The one line the cron job logs."""
+        return (
+            f"OK: store at seq {self.seq} ({self.hash[:12]}), {self.folded} new events folded,"
+            f" {len(self.totals['totals'])} flows in {self.path} ({self.seconds:.2f}s)"
+        )
+
+
+def rebuild(log_dir: Path, out: Path, full: bool = False) -> Rebuilt:
+    """Catch the store up (from the start with ``full``) and publish ``totals.json``."""
     from projections import queries
     from projections.render import to_json
+    from projections.store import catch_up, guarded, refuse_inside_log
 
     start = time.perf_counter()
+    refuse_inside_log(log_dir, out)
     try:
-        with locked(ctx.out):
-            _sweep(ctx.out)
-            caught = ctx.catch_up(full=full)
+        with locked(out):
+            _sweep(out)
+            caught = catch_up(log_dir, out, full=full)
             conn = caught.conn
             try:
-                conn.execute("BEGIN")
-                view = queries.totals(conn, caught.head.seq)
-                conn.execute("COMMIT")
+                with guarded(out):
+                    conn.execute("BEGIN")
+                    view = queries.totals(conn, caught.lines, caught.head.seq)
+                    conn.execute("COMMIT")
             finally:
-                conn.close()
+                caught.close()
             view["head"] = {"seq": caught.head.seq, "hash": caught.head.hash}
-            write_atomically(ctx.out / TOTALS, to_json(view) + b"\n")
+            write_atomically(out / TOTALS, to_json(view) + b"\n")
     except OSError as exc:
-        raise OutputUnavailable(str(ctx.out), exc.strerror or str(exc)) from None
+        raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
     head = caught.head
-    return (
-        f"OK: store at seq {head.seq} ({head.hash[:12]}), {caught.folded} new events folded,"
-        f" {len(view['totals'])} flows in {ctx.out / TOTALS}"
-        f" ({time.perf_counter() - start:.2f}s)"
+    return Rebuilt(
+        head.seq, head.hash, caught.folded, view, out / TOTALS, time.perf_counter() - start
     )

@@ -28,8 +28,13 @@ def _escape_char(char: str) -> str:
     if unicodedata.category(char) not in _HIDDEN:
         return char
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else (
-        f"\\U{code:08x}")
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else (f"\\U{code:08x}")
+    )
 
 
 def escape(text: str) -> str:
@@ -105,8 +110,18 @@ def totals_text(view: dict[str, Any]) -> str:
         ]
         for t in view["totals"]
     ]
-    heads = ["kind", "from", "to", "best", "low", "high", "sum exact", "rounds", "UA says",
-             "RU says"]
+    heads = [
+        "kind",
+        "from",
+        "to",
+        "best",
+        "low",
+        "high",
+        "sum exact",
+        "rounds",
+        "UA says",
+        "RU says",
+    ]
     parts = [
         _header("Totals", view),
         "A total is the sum of the itemized rounds only, not the number transferred overall;",
@@ -171,9 +186,7 @@ def rounds_text(view: dict[str, Any]) -> str:
         if not r["flows"]:
             rows.append([*head, None, None, None, None, None, None, None, None])
         for f in r["flows"]:
-            reports = f.get("reports") or [
-                {"party": p, **a} for p, a in f["accounts"].items()
-            ]
+            reports = f.get("reports") or [{"party": p, **a} for p, a in f["accounts"].items()]
             reports = sorted(reports, key=lambda a: _PARTY_ORDER.get(a["party"], 9))
             accounts = " ".join(f"{a['party']}:{_cell(a['count'])}" for a in reports)
             high = "open" if f["high"] is None else f["high"]

@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from projections.facts import CURRENT, NOTE, TRANSFER, Fact, State
-from projections.intervals import Interval, envelope, figure_of
 from eventlog import catalog
+from projections.facts import CURRENT, NOTE, TRANSFER, State
+from projections.intervals import Interval, envelope, figure_of
 from projections.timeaxes import certainly_by, date_key, earliest, latest, possibly_by
 
 PARTIES = catalog.SOURCE_PARTIES
@@ -143,7 +143,7 @@ def flow_view(key: FlowKey, reports: list[Report]) -> FlowView:
     _, sender, receiver = key
     latest_of = {party: (fid, value, qualifier) for party, fid, value, qualifier in reports}
     if len(reports) == 1:
-        party, fid, value, qualifier = reports[0]
+        party, _, value, qualifier = reports[0]
         return FlowView(key, latest_of, figure_of(value, qualifier), party, False, reports)
     ordered = {p: latest_of[p] for p in PARTIES if p in latest_of}
     if len(ordered) < len(latest_of):
@@ -160,11 +160,6 @@ def flow_view(key: FlowKey, reports: list[Report]) -> FlowView:
     counts = {(value, qualifier) for _, _, value, qualifier in reports}
     figure = envelope(figures, best)
     return FlowView(key, ordered, figure, best_party, len(counts) > 1, reports)
-
-
-def round_key(fact: Fact) -> tuple[tuple[str, str], str]:
-    """Where a round fact sorts: by ``occurred_on`` (see ``date_key``), then its slug."""
-    return (date_key(fact[5]), fact[4])
 
 
 def derive(state: State, slug: str) -> RoundView | None:
@@ -211,7 +206,7 @@ def ordered_rounds(state: State, as_of: str | None = None) -> list[str]:
         if fact[1] == CURRENT and possibly_by(fact[5], as_of):
             found.append(slug)
     rounds = state["rounds"]
-    # one flat string per round sorts as round_key does (the dates are fixed width)
+    # one flat string per round: earliest, latest, slug (the dates are fixed width)
     found.sort(key=lambda slug: "".join((*date_key(facts[rounds[slug]][5]), slug)))
     return found
 

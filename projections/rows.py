@@ -27,7 +27,8 @@ def chunks(items: list[Any]) -> Iterator[list[Any]]:
 
 
 def version_columns(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
-    """(round, kind, sender, receiver, party, value, qualifier, occurred_on, agreement)."""
+    """(round, kind, sender, receiver, party, value, qualifier, occurred_on, agreement,
+    label, mediators)."""
     if kind == catalog.TRANSFER:
         count = data["count"]
         return (
@@ -40,11 +41,24 @@ def version_columns(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
             count.get("qualifier", "exact"),
             None,
             None,
+            None,
+            None,
         )
     if kind == catalog.ROUND:
-        return (data["round"], None, None, None, None, None, None, data["occurred_on"],
-                data.get("agreement"))
-    return (None,) * 9
+        return (
+            data["round"],
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            data["occurred_on"],
+            data.get("agreement"),
+            data.get("label"),
+            _json(data.get("mediators")),
+        )
+    return (None,) * 11
 
 
 def _source(data: dict[str, Any]) -> tuple[Any, ...]:
@@ -90,53 +104,133 @@ def fact_rows(fid: str, kind: str, status: str, seq: int, data: dict[str, Any]) 
     if status != CURRENT:
         return
     if kind == catalog.AGREEMENT:
-        yield "INSERT INTO agreements VALUES (?, ?, ?, ?, ?)", (
-            data["agreement"], fid, data.get("title", ""), data.get("concluded_on"),
-            data.get("place"))
+        yield (
+            "INSERT INTO agreements VALUES (?, ?, ?, ?, ?)",
+            (
+                data["agreement"],
+                fid,
+                data.get("title", ""),
+                data.get("concluded_on"),
+                data.get("place"),
+            ),
+        )
     elif kind == catalog.ROUND:
         when = data["occurred_on"]
-        yield "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)", (
-            data["round"], fid, when, earliest(when), latest(when), data.get("agreement"),
-            data.get("label"), _json(data.get("mediators")), seq)
+        yield (
+            "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (
+                data["round"],
+                fid,
+                when,
+                earliest(when),
+                latest(when),
+                data.get("agreement"),
+                data.get("label"),
+                _json(data.get("mediators")),
+                seq,
+            ),
+        )
     elif kind == catalog.TRANSFER:
         count, source = data["count"], data["source"]
-        yield "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-            fid, data["round"], data["kind"], data["from"], data["to"], source["party"],
-            count["value"], count.get("qualifier", "exact"), seq, source.get("attributed_to", ""),
-            source.get("attribution", "stated"), source.get("document"), source.get("outlet"),
-            source.get("url"), source.get("quote"))
+        yield (
+            "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                fid,
+                data["round"],
+                data["kind"],
+                data["from"],
+                data["to"],
+                source["party"],
+                count["value"],
+                count.get("qualifier", "exact"),
+                seq,
+                source.get("attributed_to", ""),
+                source.get("attribution", "stated"),
+                source.get("document"),
+                source.get("outlet"),
+            ),
+        )
     elif kind == catalog.TOTAL:
         yield _total_row(fid, seq, data)
     elif kind == catalog.OFFER:
         count, when = data["count"], data["as_of"]
-        yield "INSERT INTO offers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-            fid, data["kind"], data["from"], data["to"], count["value"],
-            count.get("qualifier", "exact"), when, earliest(when), latest(when),
-            data.get("agreement"), *_source(data)[:3], seq)
+        yield (
+            "INSERT INTO offers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                fid,
+                data["kind"],
+                data["from"],
+                data["to"],
+                count["value"],
+                count.get("qualifier", "exact"),
+                when,
+                earliest(when),
+                latest(when),
+                data.get("agreement"),
+                *_source(data)[:3],
+                seq,
+            ),
+        )
     elif kind == catalog.NOTE:
-        yield "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-            fid, data.get("text", ""), data.get("round"), data.get("agreement"),
-            data.get("kind"), *_source(data), seq)
+        yield (
+            "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                fid,
+                data.get("text", ""),
+                data.get("round"),
+                data.get("agreement"),
+                data.get("kind"),
+                *_source(data),
+                seq,
+            ),
+        )
     else:
-        yield "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-            data["document"], fid, data.get("outlet"), data.get("title"), data.get("url"),
-            data.get("published_on"), data.get("language"), data.get("sha256"),
-            data.get("note"))
+        yield (
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                data["document"],
+                fid,
+                data.get("outlet"),
+                data.get("title"),
+                data.get("url"),
+                data.get("published_on"),
+                data.get("language"),
+                data.get("sha256"),
+                data.get("note"),
+            ),
+        )
 
 
 def _total_row(fid: str, seq: int, data: dict[str, Any]) -> Sql:
     scope, when, count = data["scope"], data["as_of"], data["count"]
     since = scope.get("since")
     figure = of(count)
-    return "INSERT INTO reported_totals (id, kind, sender, receiver, scope_agreement, " \
-        "scope_since, since_earliest, as_of, as_of_earliest, as_of_latest, value, qualifier, " \
-        "low, high, approx, attributed_to, party, attribution, document, seq, sum_low, " \
-        "sum_high_closed, sum_open, sum_best, sum_approx, sum_rounds, sum_uncertain) VALUES " \
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0)", (
-            fid, data["kind"], data.get("from"), data["to"], scope.get("agreement"), since,
-            None if since is None else earliest(since), when, earliest(when), latest(when),
-            count["value"], count.get("qualifier", "exact"), figure.low, figure.high,
-            int(figure.approx), *_source(data), seq)
+    return (
+        "INSERT INTO reported_totals (id, kind, sender, receiver, scope_agreement, "
+        "scope_since, since_earliest, as_of, as_of_earliest, as_of_latest, value, qualifier, "
+        "low, high, approx, attributed_to, party, attribution, document, seq, sum_low, "
+        "sum_high_closed, sum_open, sum_best, sum_approx, sum_rounds, sum_uncertain) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0)",
+        (
+            fid,
+            data["kind"],
+            data.get("from"),
+            data["to"],
+            scope.get("agreement"),
+            since,
+            None if since is None else earliest(since),
+            when,
+            earliest(when),
+            latest(when),
+            count["value"],
+            count.get("qualifier", "exact"),
+            figure.low,
+            figure.high,
+            int(figure.approx),
+            *_source(data),
+            seq,
+        ),
+    )
 
 
 def total_sums(conn: sqlite3.Connection, data: dict[str, Any]) -> tuple[int, ...]:
@@ -182,9 +276,20 @@ class RoundRows:
         for flow in self.view.flows:
             low, high, best, approx = flow.figure
             yield (
-                self.view.slug, *flow.key, low, high, best, int(approx),
-                int(not approx and high == low), flow.best_party, int(flow.discrepancy),
-                len(flow.reports), self.earliest, self.latest, self.agreement)
+                self.view.slug,
+                *flow.key,
+                low,
+                high,
+                best,
+                int(approx),
+                int(not approx and high == low),
+                flow.best_party,
+                int(flow.discrepancy),
+                len(flow.reports),
+                self.earliest,
+                self.latest,
+                self.agreement,
+            )
 
 
 def load_rounds(conn: sqlite3.Connection, slugs: list[str]) -> dict[str, RoundRows]:
@@ -213,8 +318,15 @@ def load_rounds(conn: sqlite3.Connection, slugs: list[str]) -> dict[str, RoundRo
             part,
         ):
             total = own + (revisions.get(slug) or 0)
-            view = RoundView(fid, slug, occurred_on, agreement, label,
-                             tuple(orjson.loads(mediators)) if mediators else (), total)
+            view = RoundView(
+                fid,
+                slug,
+                occurred_on,
+                agreement,
+                label,
+                tuple(orjson.loads(mediators)) if mediators else (),
+                total,
+            )
             flows = accounts.get(slug, {})
             view.flows = [flow_view(k, flows[k]) for k in sorted(flows, key=flow_order)]
             found[slug] = RoundRows(view, first, last, agreement, total)

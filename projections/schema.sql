@@ -25,18 +25,19 @@ CREATE TABLE meta (
     value TEXT
 ) WITHOUT ROWID;
 
--- Every line of the log, in order: the system-time axis (`--known-at TIME` finds its seq here).
+-- Every line of the log, in order: the system-time axis (`--known-at TIME` finds its seq
+-- here by binary search on seq: recorded_at never decreases along the log).
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY,          -- position in the log, 1, 2, 3 ...
-    id TEXT NOT NULL UNIQUE,          -- the event's id
+    id TEXT NOT NULL,                 -- the event's id (a fact's id is unique in `facts`)
     type TEXT NOT NULL,               -- event type (eventlog/catalog.py)
     recorded_at TEXT NOT NULL,        -- UTC time of the append
     recorded_by TEXT NOT NULL         -- who appended it
 );
-CREATE INDEX events_recorded_at ON events (recorded_at);
 
--- Every fact (agreement, round, transfer, total, offer, note, source document): its
--- status now and its current data.
+-- Every fact (agreement, round, transfer, total, offer, note, source document) and its
+-- status now. Its data is not copied: it is the data of the line that reported it (read
+-- at `offset`, checked against `hash`) with the changes of its versions applied.
 CREATE TABLE facts (
     id TEXT PRIMARY KEY,              -- the fact's id (the event that reported it)
     type TEXT NOT NULL,               -- e.g. transfer.reported
@@ -45,8 +46,9 @@ CREATE TABLE facts (
     revisions INTEGER NOT NULL,       -- corrections, retractions and supersessions since
     slug TEXT,                        -- agreements, rounds, documents: the slug it introduces
     round TEXT,                       -- transfers and notes: the round they now name
-    data TEXT NOT NULL                -- its current data (JSON, corrections applied)
-);
+    offset INTEGER NOT NULL,          -- byte offset of the reporting line in the log
+    hash BLOB NOT NULL                -- SHA-256 of that line (checked on every read)
+) WITHOUT ROWID;
 CREATE INDEX facts_by_slug ON facts (slug) WHERE slug IS NOT NULL;
 CREATE INDEX facts_by_round ON facts (round) WHERE round IS NOT NULL;
 
@@ -72,9 +74,10 @@ CREATE TABLE fact_versions (
     qualifier TEXT,                   -- transfer: exact | at_least | at_most | about
     occurred_on TEXT,                 -- round: its date as recorded
     agreement TEXT,                   -- round: its agreement
+    label TEXT,                       -- round: its label
+    mediators TEXT,                   -- round: its mediators (JSON list)
     PRIMARY KEY (fact_id, version)
 ) WITHOUT ROWID;
-CREATE INDEX fact_versions_seq ON fact_versions (seq);
 
 -- Source documents the archive quotes (source.recorded), current ones only.
 CREATE TABLE documents (
@@ -129,10 +132,8 @@ CREATE TABLE accounts (
     attributed_to TEXT NOT NULL,      -- who the report attributes it to
     attribution TEXT NOT NULL,        -- stated (the report's words) | inferred (ours)
     document TEXT,                    -- slug of the source document, if recorded
-    outlet TEXT,
-    url TEXT,
-    quote TEXT
-);
+    outlet TEXT                       -- (url and quote: in the fact's data, see `facts`)
+) WITHOUT ROWID;
 CREATE INDEX accounts_by_round ON accounts (round, seq);
 
 -- Flows of each current round: every account of one (kind, from, to) combined.
@@ -154,7 +155,8 @@ CREATE TABLE flows (
     agreement TEXT,                   -- the round's agreement
     PRIMARY KEY (round, kind, sender, receiver)
 ) WITHOUT ROWID;
-CREATE INDEX flows_discrepant ON flows (kind, sender, receiver, discrepant, earliest);
+CREATE INDEX flows_discrepant ON flows (kind, sender, receiver, earliest, latest, round)
+    WHERE discrepant = 1;
 CREATE INDEX flows_by_date ON flows (kind, sender, receiver, earliest);
 
 -- Totals per flow over all current rounds (the sum of the itemized rounds only).
@@ -247,7 +249,7 @@ CREATE TABLE reported_totals (
     gap_low INTEGER GENERATED ALWAYS AS (CASE WHEN sum_open > 0 THEN NULL ELSE low - sum_high_closed END),
     gap_high INTEGER GENERATED ALWAYS AS (CASE WHEN high IS NULL THEN NULL ELSE high - sum_low END),
     gap_exact INTEGER GENERATED ALWAYS AS (
-        approx = 0 AND high = low AND sum_approx = 0 AND sum_open = 0 AND sum_uncertain = 0
+        approx = 0 AND high IS NOT NULL AND high = low AND sum_approx = 0 AND sum_open = 0 AND sum_uncertain = 0
         AND sum_low = sum_high_closed)
 );
 CREATE INDEX reported_totals_by_flow ON reported_totals (kind, receiver, as_of_latest);

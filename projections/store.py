@@ -15,22 +15,27 @@ hash as ``prev`` (a full build checks the whole chain this way).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash
 from eventlog.reader import existing_log, line_ending_at
 from projections.errors import BrokenLog, OutputUnavailable, StoreMismatch
+from projections.lines import Lines
 from projections.timeaxes import stamp
 
 STORE_FILE = "archive.sqlite"
-FORMAT = "readmodel-1"
+FORMAT = "readmodel-3"
 """The store's format; a store of another format is rebuilt from the log."""
 CHUNK = 20_000
 """Events folded per step of a catch-up (all steps in one transaction)."""
@@ -65,17 +70,14 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _usable(conn: sqlite3.Connection) -> bool:
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, ValueError):
         return False
     return row is not None and row[0] == FORMAT
 
 
 def _remove(path: Path) -> None:
     for name in (path.name, path.name + "-wal", path.name + "-shm"):
-        try:
-            (path.parent / name).unlink()
-        except FileNotFoundError:
-            pass
+        (path.parent / name).unlink(missing_ok=True)
 
 
 def open_store(out: Path, fresh: bool = False) -> sqlite3.Connection:
@@ -86,19 +88,43 @@ def open_store(out: Path, fresh: bool = False) -> sqlite3.Connection:
         out.mkdir(parents=True, exist_ok=True)
         if fresh:
             _remove(path)
-        conn = _connect(path)
-        if not _usable(conn):
-            conn.close()
-            _remove(path)
+        try:
             conn = _connect(path)
-            conn.executescript(
-                f"BEGIN IMMEDIATE;{schema()}INSERT INTO meta VALUES ('format', '{FORMAT}');COMMIT;"
-            )
+            if _usable(conn):
+                return conn
+            conn.close()
+        except DAMAGE:
+            pass
+        _remove(path)
+        conn = _connect(path)
+        conn.executescript(
+            f"BEGIN IMMEDIATE;{schema()}INSERT INTO meta VALUES ('format', '{FORMAT}');COMMIT;"
+        )
         return conn
-    except sqlite3.DatabaseError as exc:
-        raise OutputUnavailable(str(path), str(exc)) from None
+    except DAMAGE as exc:
+        raise OutputUnavailable(
+            str(path), f"cannot create the store ({type(exc).__name__})"
+        ) from None
     except OSError as exc:
         raise OutputUnavailable(str(path), exc.strerror or str(exc)) from None
+
+
+DAMAGE = (sqlite3.Error, ValueError, KeyError, TypeError, IndexError)
+"""What reading a damaged store can raise (SQLite errors, undecodable text or JSON, rows
+that do not have the shape the schema promises)."""
+
+
+@contextmanager
+def guarded(out: Path) -> Iterator[None]:
+    """Turn damage found while reading the store into one ``OutputUnavailable``."""
+    try:
+        yield
+    except DAMAGE as exc:
+        raise OutputUnavailable(
+            str(store_path(out)),
+            f"the store is damaged ({type(exc).__name__}); delete it or rerun "
+            "`projections rebuild --full`",
+        ) from None
 
 
 def read_head(conn: sqlite3.Connection) -> Head:
@@ -167,6 +193,18 @@ def new_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
                 yield line, offset
 
 
+def _parses(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+Item = tuple[Record, int, bytes]
+"""A new record, the byte offset of its line, and the line's SHA-256."""
+
+
 class Chain:
     """Checks that each line continues the chain from a head; yields the decoded records."""
 
@@ -174,11 +212,10 @@ class Chain:
         self.path = path
         self.head = head
 
-    def records(self) -> Iterator[Record]:
+    def records(self) -> Iterator[Item]:
         """The records after the head, each checked; a damaged final line is a torn tail."""
         head = self.head
         seq, prev, identity = head.seq, head.hash, head.identity
-        last_at = head.recorded_at
         pending_error: BrokenLog | None = None
         for line, end in new_lines(self.path, head.offset):
             if pending_error is not None:
@@ -189,7 +226,9 @@ class Chain:
             except ValueError:
                 good = False
             if not good:
-                # only a last line may be a torn tail; anything after it makes it damage
+                if _parses(line):
+                    raise BrokenLog(seq + 1, None, "a line this version cannot read as a record")
+                # a last line that is not JSON at all is a torn tail; a line after it: damage
                 pending_error = BrokenLog(seq + 1, None, "not a valid record")
                 continue
             if record["seq"] != seq + 1:
@@ -198,12 +237,19 @@ class Chain:
                 raise BrokenLog(
                     seq + 1, record["seq"], "prev does not match the hash of the line before"
                 )
-            seq, prev = record["seq"], line_hash(line)
+            digest = hashlib.sha256(line).digest()
+            seq, prev = record["seq"], digest.hex()
             if identity is None:
                 identity = prev
-            last_at = record["recorded_at"]
-            self.head = Head(identity, seq, end, prev, last_at)
-            yield record
+            self.head = Head(identity, seq, end, prev, record["recorded_at"])
+            yield record, end - len(line) - 1, digest
+
+
+def refuse_inside_log(log_dir: Path, out: Path) -> None:
+    """The store never lives in (or under) the log directory: it would share its lock."""
+    log, target = Path(log_dir).resolve(), Path(out).resolve()
+    if target == log or log in target.parents:
+        raise OutputUnavailable(str(out), "the output directory is inside the log directory")
 
 
 def store_path(out: Path) -> Path:
@@ -223,11 +269,26 @@ def meta(conn: sqlite3.Connection) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class CaughtUp:
-    """The result of a catch-up: the store (open), its head, how many events were folded."""
+    """A caught-up store (open), its head, how many events were folded, and the log's lines."""
 
     conn: sqlite3.Connection
     head: Head
     folded: int
+    lines: Lines
+
+    def close(self) -> None:
+        """Close the store and the log."""
+        self.conn.close()
+        self.lines.close()
+
+
+def _describe(out: Path, conn: sqlite3.Connection, folded: int) -> None:
+    """Datasette's ``metadata.json`` beside the store: rewritten whenever events are folded
+    (it states the head), written when missing (``projections.report.metadata``)."""
+    from projections.report.metadata import FILE, write_metadata
+
+    if folded or not (out / FILE).exists():
+        write_metadata(out, conn)
 
 
 def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
@@ -236,13 +297,16 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
     from projections.apply import Step
 
     path = log_path(log_dir)
+    lines = Lines(path)
     where = store_path(out)
+    refuse_inside_log(log_dir, out)
     conn = open_store(out, fresh=full)
     try:
         head = read_head(conn)
         check_head(path, head, where)
         if os.stat(path).st_size == head.offset:
-            return CaughtUp(conn, head, 0)
+            _describe(out, conn, 0)
+            return CaughtUp(conn, head, 0, lines)
         conn.execute("BEGIN IMMEDIATE")
         try:
             head = read_head(conn)
@@ -252,10 +316,10 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
             for record in chain.records():
                 batch.append(record)
                 if len(batch) >= CHUNK:
-                    Step(conn).run(batch)
+                    Step(conn, lines).run(batch)
                     folded, batch = folded + len(batch), []
             if batch:
-                Step(conn).run(batch)
+                Step(conn, lines).run(batch)
                 folded += len(batch)
             if chain.head != head:
                 write_head(conn, chain.head)
@@ -263,10 +327,17 @@ def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return CaughtUp(conn, chain.head, folded)
-    except sqlite3.DatabaseError as exc:
+        _describe(out, conn, folded)
+        return CaughtUp(conn, chain.head, folded, lines)
+    except DAMAGE as exc:
         conn.close()
-        raise OutputUnavailable(str(where), str(exc)) from None
+        lines.close()
+        raise OutputUnavailable(
+            str(where),
+            f"the store is damaged ({type(exc).__name__}); delete it or rerun "
+            "`projections rebuild --full`",
+        ) from None
     except BaseException:
         conn.close()
+        lines.close()
         raise

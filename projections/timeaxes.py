@@ -78,16 +78,6 @@ occurred_by = possibly_by
 """Whether a claim or round counts as of a date at all: it may have happened by then."""
 
 
-def possibly_since(value: str, since: str) -> bool:
-    """Whether a date may lie on or after the start of ``since``."""
-    return latest(value) >= earliest(since)
-
-
-def certainly_since(value: str, since: str) -> bool:
-    """Whether a date certainly lies on or after the start of ``since``."""
-    return earliest(value) >= earliest(since)
-
-
 def date_key(value: str) -> tuple[str, str]:
     """Sort key: earliest possible day, then latest."""
     return (earliest(value), latest(value))
@@ -101,7 +91,7 @@ def parse_date(text: str) -> str:
     for point in match.groups():
         if point is None:
             continue
-        year, month, day = (point.split("-") + ["01", "01"])[:3]
+        year, month, day = [*point.split("-"), "01", "01"][:3]
         try:
             date(int(year), int(month), int(day))
         except ValueError:

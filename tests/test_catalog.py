@@ -35,7 +35,7 @@ def test_vocabulary_matches_the_models() -> None:
 
 def test_every_event_type_has_a_show_summary() -> None:
     """``eventlog show`` summarises every event type in words of its own."""
-    from eventlog.render import summary
+    from eventlog.render import SUMMARIES, summary
 
     samples = {
         catalog.AGREEMENT: {"agreement": "a", "title": "T"},
@@ -47,9 +47,11 @@ def test_every_event_type_has_a_show_summary() -> None:
         catalog.OFFER: {"kind": "bodies", "from": "RU", "to": "UA", "as_of": "2025",
                         "count": {"value": 1, "qualifier": "exact"}},
         catalog.NOTE: {"text": "n"},
+        catalog.SOURCE: {"document": "d", "outlet": "Reuters"},
         catalog.CORRECTED: {"target": "x", "changes": {"label": "L"}, "reason": "why"},
         catalog.RETRACTED: {"target": "x", "reason": "why"},
     }
     assert set(samples) == set(catalog.EVENT_TYPES)
+    assert set(SUMMARIES) == set(catalog.EVENT_TYPES)
     lines = {summary({"type": t, "data": d}) for t, d in samples.items()}  # type: ignore[typeddict-item]
     assert len(lines) == len(samples)

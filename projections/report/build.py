@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from projections.report.load import load
 from projections.report.publish import publish_site
 from projections.report.site import site_files
+from projections.store import catch_up, guarded
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,14 @@ class Report:
         )
 
 
-def write_report(conn: sqlite3.Connection, out: Path) -> Report:
-    """Build ``OUT/site`` from the store open on ``conn`` and publish it atomically."""
-    data = load(conn)
+def write_report(log_dir: Path, out: Path) -> Report:
+    """Catch the store up, build ``OUT/site`` from it and publish the site atomically."""
+    caught = catch_up(log_dir, out)
+    try:
+        with guarded(out):
+            data = load(caught.conn, caught.lines)
+    finally:
+        caught.close()
     files = site_files(data)
     path = publish_site(out, files)
     return Report(path, data.seq, data.head_hash, tuple(files), len(data.rounds))

@@ -10,20 +10,22 @@ from __future__ import annotations
 import sqlite3
 
 from projections import queries
+from projections.lines import Lines
 from projections.report.data import ReportData, assemble
 from projections.store import meta
 
 
-def load(conn: sqlite3.Connection) -> ReportData:
-    """The report's data from the store open on ``conn`` (caught up by the caller)."""
+def load(conn: sqlite3.Connection, lines: Lines) -> ReportData:
+    """The report's data from the store open on ``conn`` (caught up by the caller), the
+    facts' text read back from the log's ``lines`` as every query does."""
     conn.execute("BEGIN")
     try:
         head = meta(conn)
         seq = int(head.get("head_seq") or 0)
-        totals = queries.totals(conn, seq)
-        rounds = queries.rounds(conn, seq)
+        totals = queries.totals(conn, lines, seq)
+        rounds = queries.rounds(conn, lines, seq)
         ids = [fid for (fid,) in conn.execute("SELECT id FROM facts ORDER BY seq")]
-        trails = [queries.trail(conn, fid, seq) for fid in ids]
+        trails = [queries.trail(conn, lines, fid, seq) for fid in ids]
         accounts = [
             {"id": fid, "round": slug, "kind": kind, "from": sender, "to": receiver,
              "party": party, "count": {"value": value, "qualifier": qualifier}}

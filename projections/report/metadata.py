@@ -100,9 +100,12 @@ QUERIES = {
     },
     "accounts-per-round": {
         "title": "Each party's account per round",
-        "description": "Who said what for every round and flow, with the source of each figure.",
+        "description": "Who said what for every round and flow, with who each figure is"
+        " attributed to and where it was published (the verbatim quotes and addresses are in"
+        " the site's accounts.csv: the store reads them back from the log).",
         "sql": "SELECT r.occurred_on, a.round, a.kind, a.sender, a.receiver, a.party, a.value,"
-        " a.qualifier, a.attributed_to, a.outlet, a.url, a.quote FROM accounts a"
+        " a.qualifier, a.attributed_to, a.attribution, a.outlet, a.document, a.id"
+        " FROM accounts a"
         " JOIN rounds r USING (round)"
         " ORDER BY r.earliest, r.latest, a.round, a.kind, a.sender, a.receiver, a.party, a.seq",
     },

@@ -38,6 +38,7 @@ _VOICES = {
 _MEDIATORS = ["United Arab Emirates", "Türkiye", "ICRC", "Qatar", "Saudi Arabia"]
 _PLACES = ["Istanbul", "Abu Dhabi", "Jeddah", "Doha", "the Belarus border"]
 _START = dt.date(2022, 3, 1)
+_LAST_DAY = (dt.date(2026, 3, 1) - _START).days
 _FLOWS = [
     [("bodies", "RU", "UA")],
     [("bodies", "RU", "UA"), ("bodies", "UA", "RU")],
@@ -65,6 +66,10 @@ class Generator:
         self.n += 1
         return f"{self.prefix}-{self.n:08d}"
 
+    def _day(self) -> int:
+        # 40 rounds a day, and none after 2026-03-01: append refuses dates in the future
+        return min(self.rounds // 40, _LAST_DAY)
+
     def _date(self, day: int) -> str:
         date = _START + dt.timedelta(days=day)
         roll = self.rng.random()
@@ -80,7 +85,7 @@ class Generator:
         if self.rng.random() < 0.7:
             source["url"] = (f"https://news.example.org/{outlet.lower().replace(' ', '-')}/"
                              f"{self.n:08d}")
-        source["published_on"] = (_START + dt.timedelta(days=self.rounds // 40)).isoformat()
+        source["published_on"] = (_START + dt.timedelta(days=self._day())).isoformat()
         if self.rng.random() < 0.3:
             source["quote"] = "The transfer took place with the mediation of the UAE."
         return source
@@ -99,7 +104,7 @@ class Generator:
         slug = f"{self.slug_prefix}a-{self.agreements:05d}"
         self.agreement = slug
         data = {"agreement": slug, "title": f"Agreement {self.agreements} on exchanges",
-                "concluded_on": self._date(self.rounds // 40),
+                "concluded_on": self._date(self._day()),
                 "place": self.rng.choice(_PLACES), "source": self._source("other")}
         return self._fact("agreement.recorded", data, revisable=False)
 
@@ -107,7 +112,7 @@ class Generator:
         rng = self.rng
         self.rounds += 1
         slug = f"{self.slug_prefix}r-{self.rounds:07d}"
-        day = self.rounds // 40
+        day = self._day()
         data: dict[str, Any] = {"round": slug, "occurred_on": self._date(day),
                                 "source": self._source(rng.choice(("UA", "RU")))}
         if self.agreement is not None and rng.random() < 0.8:
@@ -161,13 +166,17 @@ class Generator:
             return {"id": self._id(), "type": "fact.retracted",
                     "data": {"target": target, "reason": "withdrawn by its source",
                              "source": self._source("other")}}
+        # every correction changes its target (one that changes nothing is refused):
+        # a label, a count or a quote no earlier event holds
         if target_type == "round.recorded":
-            changes: dict[str, Any] = ({"label": "corrected stage"} if rng.random() < 0.5
-                                       else {"occurred_on": self._date(self.rounds // 40)})
+            changes: dict[str, Any] = ({"label": f"corrected stage {self.n}"}
+                                       if rng.random() < 0.5 else
+                                       {"occurred_on": self._date(self._day()),
+                                        "label": f"redated {self.n}"})
         elif target_type in ("transfer.reported", "offer.reported", "total.reported"):
-            changes = {"count": {"value": rng.randint(1, 1200), "qualifier": "exact"}}
+            changes = {"count": {"value": 10**6 + self.n, "qualifier": "exact"}}
         else:
-            changes = {"source": self._source("other")}
+            changes = {"source": {**self._source("other"), "quote": f"revised {self.n}"}}
         return {"id": self._id(), "type": "fact.corrected",
                 "data": {"target": target, "changes": changes,
                          "reason": "figure revised in a later statement"}}
@@ -199,4 +208,4 @@ def single_transfer(event_id: str, round_slug: str = FIRST_ROUND) -> Event:
                      "count": {"value": 12, "qualifier": "exact"},
                      "source": {"attributed_to": "Coordination Headquarters", "party": "UA",
                                 "outlet": "Ukrinform",
-                                "url": "https://news.example.org/ukrinform/1"}}}
+                                "url": f"https://news.example.org/ukrinform/{event_id}"}}}

@@ -81,7 +81,8 @@ def rebuild(args: dict[str, Any]) -> dict[str, Any]:
 
     start = time.perf_counter()
     result = run(args["log"], args["out"], full=args.get("full", False))
-    return {"seconds": time.perf_counter() - start, "mode": result.mode,
+    mode = "full" if args.get("full") else "catch-up"
+    return {"seconds": time.perf_counter() - start, "mode": mode,
             "folded": result.folded, "seq": result.seq}
 
 

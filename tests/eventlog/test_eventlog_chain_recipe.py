@@ -46,7 +46,8 @@ def grown(seeded: Path, cli: Callable[..., Result]) -> Path:
             "source": {"attributed_to": "Міністерство оборони", "party": "UA"},
         },
     }
-    result = cli("append", input=json.dumps([note, note | {"id": "n-2"}], ensure_ascii=False))
+    other = {**note, "id": "n-2", "data": {**note["data"], "text": "Обмін триває (2)"}}
+    result = cli("append", input=json.dumps([note, other], ensure_ascii=False))
     assert result.exit_code == 0, result.output
     return seeded
 
@@ -136,9 +137,9 @@ def test_every_line_is_the_codecs_encoding_of_its_record(seeded: Path) -> None:
     from eventlog.store import append
 
     source = {"attributed_to": "Уповноважений \"з прав\" \\ людини", "party": "UA",
-              "quote": "tab\there, émoji 🕊, nul \u0000"}
+              "quote": "émoji 🕊, \u2028 \u2029 separators, \"quotes\""}
     append(seeded, [
-        {"type": "note.recorded", "data": {"text": "ünïcode \u2028 text", "source": source}},
+        {"type": "note.recorded", "data": {"text": "ünïcode\ttab\nnew line", "source": source}},
         {"id": "c:1.x-y_z", "type": "fact.corrected",
          "data": {"target": "tr-ua", "changes": {"count": {"value": 7}}, "reason": "r"}},
     ], by="Олена \"O\" \\")

@@ -6,8 +6,18 @@ from hypothesis import strategies as st
 from projection_logs import Log, qty
 
 DATES = st.sampled_from(
-    ["2024", "2024-12", "2025", "2025-05", "2025-06", "2025-06-11", "2025-06-14", "2025-06-16",
-     "2025-06/2025-12", "2024-11/2025-02"]
+    [
+        "2024",
+        "2024-12",
+        "2025",
+        "2025-05",
+        "2025-06",
+        "2025-06-11",
+        "2025-06-14",
+        "2025-06-16",
+        "2025-06/2025-12",
+        "2024-11/2025-02",
+    ]
 )
 AS_OF = ["2024-12-31", "2025-01-01", "2025-06", "2025-06-14", "2025-12-31"]
 FLOWS = st.sampled_from([("bodies", "RU", "UA"), ("bodies", "UA", "RU"), ("pows", "RU", "UA")])
@@ -15,12 +25,24 @@ QUANTITIES = st.builds(
     qty, st.integers(0, 5000), st.sampled_from(["exact", "exact", "at_least", "at_most", "about"])
 )
 PARTIES = st.sampled_from(["UA", "RU", "other"])
-OPS = ["round", "transfer", "transfer", "again", "total", "offer", "note", "document", "fix",
-       "drop", "replace"]
+OPS = [
+    "round",
+    "transfer",
+    "transfer",
+    "again",
+    "total",
+    "offer",
+    "note",
+    "document",
+    "fix",
+    "drop",
+    "replace",
+]
 
 
+# one branch per kind of event keeps the log's recipe readable
 @st.composite
-def logs(draw: st.DrawFn, size: int = 30) -> Log:
+def logs(draw: st.DrawFn, size: int = 30) -> Log:  # noqa: PLR0915
     """A random valid log: rounds, several accounts per party, lower bounds, interval and
     reduced-precision dates, totals, offers, notes, documents, corrections, retractions and
     supersessions."""
@@ -46,8 +68,9 @@ def logs(draw: st.DrawFn, size: int = 30) -> Log:
         elif op in ("again", "replace"):
             old = draw(st.sampled_from(sorted(transfers)))
             round_, flow, party = transfers[old]
-            fid = log.transfer(round_, draw(QUANTITIES), party, *flow,
-                               supersedes=old if op == "replace" else None)
+            fid = log.transfer(
+                round_, draw(QUANTITIES), party, *flow, supersedes=old if op == "replace" else None
+            )
             transfers[fid] = (round_, flow, party)
             live.append(("transfer", fid))
         elif op == "total":

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from projection_logs import Log, istanbul, qty, source
 
 from projections.errors import DanglingTarget
-from projections.facts import RETRACTED, data_of
+from projections.facts import RETRACTED, State, kept_data, payload
 from projections.state import apply, fold, new_state
 from projections.timeaxes import KnownAt
+
+
+def data_of(state: State, fact_id: str) -> dict[str, Any]:
+    """The kept part of a fact's current data, as a dict."""
+    fact = state["facts"][fact_id]
+    return kept_data(fact[0], payload(fact))
 
 
 def test_empty_log_folds_to_the_empty_state() -> None:

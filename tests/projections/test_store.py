@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from projection_logs import Log
 from random_logs import AS_OF, logs
+from trail_oracle import trail_in
 
 from projections import queries
 from projections.history import state_at
@@ -19,7 +20,6 @@ from projections.rounds import rounds_view
 from projections.state import fold
 from projections.store import catch_up
 from projections.totals import totals_view
-from projections.trails import trail_in
 
 
 def plain(view: dict[str, Any]) -> Any:
@@ -47,7 +47,7 @@ def dump(out: Path) -> dict[str, list[tuple[Any, ...]]]:
     return tables
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(log=logs())
 def test_store_answers_as_the_fold_at_every_cut(log: Log) -> None:
     """At every known-at seq and several as-of dates, the store's answers equal the fold's."""
@@ -58,11 +58,12 @@ def test_store_answers_as_the_fold_at_every_cut(log: Log) -> None:
         conn = caught.conn
         try:
             whole = fold(log.records)
-            assert plain(queries.totals(conn, caught.head.seq)) == plain(totals_view(whole))
-            assert plain(queries.rounds(conn, caught.head.seq)) == plain(rounds_view(whole))
+            head = caught.head.seq
+            assert plain(queries.totals(conn, caught.lines, head)) == plain(totals_view(whole))
+            assert plain(queries.rounds(conn, caught.lines, head)) == plain(rounds_view(whole))
             for cut in range(len(log.records) + 1):
                 expected = fold(log.records[:cut])
-                state = state_at(conn, cut)
+                state = state_at(conn, caught.lines, cut)
                 for as_of in (None, *AS_OF):
                     assert plain(totals_view(state, as_of)) == plain(totals_view(expected, as_of))
                     assert plain(rounds_view(state, as_of)) == plain(rounds_view(expected, as_of))
@@ -70,9 +71,10 @@ def test_store_answers_as_the_fold_at_every_cut(log: Log) -> None:
                     if record["type"] in ("fact.corrected", "fact.retracted"):
                         continue
                     want = trail_in(log.records, record["id"], known_at=_seq(cut))
-                    assert plain(queries.trail(conn, record["id"], cut)) == plain(want)
+                    got = queries.trail(conn, caught.lines, record["id"], cut)
+                    assert plain(got) == plain(want)
         finally:
-            conn.close()
+            caught.close()
 
 
 def _seq(cut: int) -> Any:
@@ -81,7 +83,7 @@ def _seq(cut: int) -> Any:
     return KnownAt(seq=cut)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(log=logs(), data=st.data())
 def test_stepwise_catch_up_holds_the_same_rows_as_one_pass(log: Log, data: st.DataObject) -> None:
     """A store caught up at random points holds the same rows as one built in one pass,
@@ -95,12 +97,13 @@ def test_stepwise_catch_up_holds_the_same_rows_as_one_pass(log: Log, data: st.Da
         root = Path(tmp)
         for cut in cuts:
             log.write(root / "log", cut)
-            catch_up(root / "log", root / "steps").conn.close()
+            catch_up(root / "log", root / "steps").close()
         log.write(root / "log")
         runner = CliRunner()
         for out in ("steps", "once"):
-            result = runner.invoke(main, ["--log", str(root / "log"), "--out", str(root / out),
-                                          "rebuild"])
+            result = runner.invoke(
+                main, ["--log", str(root / "log"), "--out", str(root / out), "rebuild"]
+            )
             assert result.exit_code == 0, result.output
         assert dump(root / "steps") == dump(root / "once")
         assert (root / "steps" / "totals.json").read_bytes() == (

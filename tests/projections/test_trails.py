@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from projection_logs import Log, istanbul, qty, source
+from trail_oracle import all_trails, trail_in
 
 from projections.errors import UnknownFact
 from projections.timeaxes import KnownAt
-from projections.trails import all_trails, trail_in
 
 
 def test_corrected_count_trail() -> None:

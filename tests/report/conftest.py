@@ -18,10 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 HOSTILE = (
     '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
     '<a href="javascript:window.__pwned=3">click</a>'
-    "<style>body{display:none}</style>\u202eevil\u2066\u0007 "
-    '=HYPERLINK("http://example.invalid/leak")'
+    '<style>body{display:none}</style> =HYPERLINK("http://example.invalid/leak")'
 )
-"""Markup, a script, a javascript: link, a bidi override, a bell and a formula."""
+"""Markup, a script, a javascript: link and a formula: what any name may hold."""
+HOSTILE_TEXT = HOSTILE + " \u202eevil\u2066"
+"""With bidi controls, which eventlog admits in quotes (never in names)."""
+HOSTILE_PROSE = HOSTILE_TEXT + "\ttabbed\nline"
+"""With a tab and a newline, which eventlog admits in prose (note text, reasons)."""
 HOSTILE_URL = 'https://example.invalid/"><script>window.__pwned=4</script>'
 
 
@@ -31,13 +34,13 @@ def _source(party: str, n: int) -> dict[str, Any]:
         "party": party,
         "outlet": f"@SUM(1) {HOSTILE} outlet{n}",
         "url": HOSTILE_URL,
-        "quote": f'=HYPERLINK("http://example.invalid/q") {HOSTILE} quote{n}',
+        "quote": f'=HYPERLINK("http://example.invalid/q") {HOSTILE_TEXT} quote{n}',
     }
 
 
 def hostile_events() -> list[dict[str, Any]]:
-    """A valid log with hostile text in every free-text field, a disagreement, a lower
-    bound, a correction and a retraction."""
+    """A valid log with hostile text in every free-text field (as much as eventlog admits
+    in each), a disagreement, a lower bound, a correction and a retraction."""
     flow = {"kind": "bodies", "from": "RU", "to": "UA"}
     return [
         {"id": "agr", "type": "agreement.recorded", "data": {
@@ -68,13 +71,14 @@ def hostile_events() -> list[dict[str, Any]]:
             **flow, "count": {"value": 300}, "as_of": "2025", "agreement": "hostile",
             "source": _source("RU", 9)}},
         {"id": "note-1", "type": "note.recorded", "data": {
-            "round": "r1", "text": HOSTILE, "source": _source("other", 10)}},
+            "round": "r1", "text": HOSTILE_PROSE, "source": _source("other", 10)}},
         {"id": "note-2", "type": "note.recorded", "data": {
-            "agreement": "hostile", "text": HOSTILE, "source": _source("other", 11)}},
+            "agreement": "hostile", "text": HOSTILE_PROSE, "source": _source("other", 11)}},
         {"id": "cor", "type": "fact.corrected", "data": {
-            "target": "tr-1-ua", "changes": {"count": {"value": 1100}}, "reason": HOSTILE,
+            "target": "tr-1-ua", "changes": {"count": {"value": 1100}}, "reason": HOSTILE_PROSE,
             "source": _source("UA", 13)}},
-        {"id": "ret", "type": "fact.retracted", "data": {"target": "tr-2-x", "reason": HOSTILE}},
+        {"id": "ret", "type": "fact.retracted", "data": {
+            "target": "tr-2-x", "reason": HOSTILE_PROSE}},
     ]  # fmt: skip
 
 

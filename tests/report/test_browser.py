@@ -171,7 +171,8 @@ def test_hostile_text_is_only_text(browser: Any, sites: dict[str, Any]) -> None:
     assert not any(h.lower().startswith("javascript") for h in hrefs)
     text = page.inner_text("body")
     assert "<script>window.__pwned=1</script>" in text
-    assert "<U+202E>evil<U+2066><U+0007>" in text
+    assert "<U+202E>evil<U+2066>" in text
+    assert "<U+2066><U+0009>tabbed" in text
     assert page.locator("body").is_visible()
     assert opened.requests == [opened.url]
     assert opened.errors == []

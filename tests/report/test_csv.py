@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE, build, views
+from conftest import HOSTILE, HOSTILE_PROSE, build, views
 
 from projections.report import csvfiles
 
@@ -62,7 +62,7 @@ def test_hostile_text_is_inert_in_every_file(hostile_log: Path, tmp_path: Path) 
                 seen = seen or HOSTILE in cell
     assert seen
     notes = _read(site / "notes.csv")
-    assert notes[1][3] == HOSTILE
+    assert notes[1][3] == HOSTILE_PROSE
     accounts = _read(site / "accounts.csv")
     assert accounts[1][-1].startswith("'=HYPERLINK(")
     assert accounts[1][-4].startswith("'+<script>")

@@ -1,4 +1,8 @@
-"""Revision trails: each fact's versions in order, replayed from its steps.
+"""The oracle of revision trails: each fact's versions, replayed from the log's records.
+
+The store answers ``projections trail`` from its ``fact_versions``; the tests
+hold it equal to this replay at every known-at cut.
+
 
 A version is one step of the fact: ``reported`` (its first record),
 ``corrected`` (``changes`` maps each field the correction names to
@@ -6,8 +10,7 @@ A version is one step of the fact: ``reported`` (its first record),
 later report of the same type names it in ``supersedes``; ``superseded_by``
 is that report's id). ``data`` is the fact's full data after that step.
 
-This replay is the specification of the store's ``fact_versions`` (the
-``trail`` command answers from the store).
+
 """
 
 from __future__ import annotations
