@@ -156,3 +156,17 @@ def test_canned_queries_answer_on_a_discrepant_log(hostile_log: Path, tmp_path: 
     assert sorted((row[1], row[5], row[6]) for row in accounts if row[1] == "r1") == [
         ("r1", "RU", 1200), ("r1", "RU", 1250), ("r1", "UA", 1100)
     ]  # fmt: skip
+
+
+def test_rebuild_writes_metadata_and_leaves_it_when_nothing_changed(
+    archive_log: Path, tmp_path: Path
+) -> None:
+    """The cron rebuild writes metadata.json; a catch-up that folds nothing leaves it."""
+    out = tmp_path / "out"
+    assert run("--log", str(archive_log), "--out", str(out), "rebuild").exit_code == 0
+    path = out / "metadata.json"
+    before = path.stat()
+    assert "seq 33 " in json.loads(path.read_text())["databases"]["archive"]["description"]
+    assert run("--log", str(archive_log), "--out", str(out), "rebuild").exit_code == 0
+    after = path.stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
