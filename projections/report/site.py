@@ -53,10 +53,18 @@ def _shown(value: Any) -> str:
 
 
 def change(step: Any) -> str:
-    """One field of a correction: ``1,000 -> 1,100`` (the store keeps from and to)."""
-    if isinstance(step, dict) and step.keys() == {"from", "to"}:
-        return f"{_shown(step['from'])} -> {_shown(step['to'])}"
-    return _shown(step)
+    """One field of a correction: ``1,000 -> 1,100`` (the store keeps from and to); of a
+    changed object (a source), only its fields that changed."""
+    if not (isinstance(step, dict) and step.keys() == {"from", "to"}):
+        return _shown(step)
+    old, new = step["from"], step["to"]
+    if isinstance(old, dict) and isinstance(new, dict) and "value" not in old:
+        return "; ".join(
+            f"{key} {_shown(old.get(key))} -> {_shown(new.get(key))}"
+            for key in sorted(old.keys() | new.keys())
+            if old.get(key) != new.get(key)
+        )
+    return f"{_shown(old)} -> {_shown(new)}"
 
 
 def _finalize(value: Any) -> Any:

@@ -76,3 +76,15 @@ def test_control_and_bidi_characters_are_spelled_out() -> None:
         "a<U+202E>b<U+2066>c<U+200B>d<U+0007>e<U+0009>f"
     )
     assert visible("Київ “quoted” 6,060") == "Київ “quoted” 6,060"
+
+
+def test_a_changed_source_shows_only_its_changed_fields() -> None:
+    """A correction of a source reads as the fields it changed, old and new."""
+    from projections.report.site import change
+
+    old = {"attributed_to": "A", "party": "UA", "quote": "q"}
+    new = {"attributed_to": "A", "party": "UA", "quote": "q", "document": "d-1"}
+    assert change({"from": old, "to": new}) == "document (none) -> d-1"
+    count = {"from": {"value": 1000, "qualifier": "exact"}, "to": {"value": 1100}}
+    assert change(count) == "1,000 -> 1,100"
+    assert change({"from": "2025", "to": "2025-06"}) == "2025 -> 2025-06"
