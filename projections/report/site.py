@@ -193,11 +193,17 @@ def render_pages(data: ReportData, per_page: int = PER_PAGE) -> dict[str, Iterat
     env = _environment()
     css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
     pages = round_pages(data, per_page)
+    documents = {d["document"] for d in data.documents if isinstance(d.get("document"), str)}
+
+    def doc_href(page: str) -> Callable[[str], str]:
+        return lambda slug: f"{page}#doc-{anchor(slug)}" if slug in documents else ""
+
     common = {"d": data, "css": Markup(css), "csp": csp(css), "round_href": _hrefs(pages)}
     files = {
         "index.html": _chunks(
             env.get_template("index.html.j2").generate(
                 **common,
+                doc_href=doc_href(""),
                 title=TITLE,
                 charts=charts(data),
                 imprecise=_imprecise(data),
@@ -211,7 +217,10 @@ def render_pages(data: ReportData, per_page: int = PER_PAGE) -> dict[str, Iterat
     for page in pages:
         files[page.name] = _chunks(
             template.generate(
-                **common, title=f"Rounds from {page.first} to {page.last}", rounds=page.rounds
+                **common,
+                doc_href=doc_href("index.html"),
+                title=f"Rounds from {page.first} to {page.last}",
+                rounds=page.rounds,
             )
         )
     return files

@@ -7,6 +7,7 @@ import hashlib
 import html
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from conftest import HOSTILE, build, run, views
@@ -195,3 +196,50 @@ def test_many_rounds_put_their_details_on_pages(hostile_log: Path, tmp_path: Pat
     assert "count: 1,000 -&gt; 1,100" in first
     assert "<script" not in first.lower()
     assert first.count('http-equiv="Content-Security-Policy"') == 1
+
+
+class _Links(HTMLParser):
+    """The ids a page defines and the links it holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag == "a" and found.get("href"):
+            self.hrefs.append(str(found["href"]))
+
+
+def _dangling(site: Path) -> list[str]:
+    """Every link inside the site whose file or fragment does not exist."""
+    pages: dict[str, _Links] = {}
+    for path in site.glob("*.html"):
+        parser = _Links()
+        parser.feed(path.read_text())
+        pages[path.name] = parser
+    broken = []
+    for name, parser in pages.items():
+        for href in parser.hrefs:
+            if href.startswith(("http://", "https://")):
+                continue
+            target, _, fragment = href.partition("#")
+            target = target or name
+            if not (site / target).is_file() or (
+                fragment and target in pages and fragment not in pages[target].ids
+            ):
+                broken.append(f"{name}: {href}")
+    return broken
+
+
+def test_every_link_inside_the_site_resolves(
+    archive_log: Path, hostile_log: Path, tmp_path: Path
+) -> None:
+    """Each link to a round, an account, a fact, a document or a CSV file finds its target,
+    on one page and when round details are on pages of their own."""
+    assert _dangling(build(archive_log, tmp_path / "a")) == []
+    assert _dangling(build(hostile_log, tmp_path / "h")) == []
+    assert _dangling(_paged(hostile_log, tmp_path / "p", per_page=1)) == []
