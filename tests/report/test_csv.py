@@ -66,3 +66,14 @@ def test_hostile_text_is_inert_in_every_file(hostile_log: Path, tmp_path: Path) 
     accounts = _read(site / "accounts.csv")
     assert accounts[1][-1].startswith("'=HYPERLINK(")
     assert accounts[1][-4].startswith("'+<script>")
+
+
+def test_readme_documents_every_column() -> None:
+    """The README lists each CSV file with every one of its columns, in order."""
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    for name, columns in csvfiles.COLUMNS.items():
+        (line,) = [x for x in readme.splitlines() if x.startswith(f"- `{name}`: ")]
+        positions = [line.index(f"`{c}` (") for c, _ in columns]
+        assert positions == sorted(positions)
