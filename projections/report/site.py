@@ -27,7 +27,11 @@ from projections.report.data import FlowKey, ReportData, scope_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARTY_NAMES = {"UA": "Ukraine", "RU": "Russia", "other": "another source", "any": "either side"}
-ACCOUNT_NAMES = {"UA": "Ukraine's account", "RU": "Russia's account", "other": "neither side's"}
+ACCOUNT_NAMES = {
+    "UA": "Ukraine's account",
+    "RU": "Russia's account",
+    "other": "neither side's account",
+}
 KIND_NAMES = {"bodies": "Bodies", "pows": "Prisoners of war", "civilians": "Civilians"}
 CHUNK = 1 << 20
 """Characters of the page written at a time."""
