@@ -69,7 +69,7 @@ class Context:
         return catch_up(self.log_dir, self.out)
 
 
-Query = Callable[["sqlite3.Connection", Any, int], dict[str, Any]]
+Query = Callable[["sqlite3.Connection", int, Any], dict[str, Any]]
 Fold = Callable[[Any, str | None], dict[str, Any]]
 
 
@@ -89,7 +89,7 @@ def answer(ctx: Context, known_at: str | None, as_of: str | None, query: Query, 
         with guarded(ctx.out):
             conn.execute("BEGIN")
             if cut.seq is None and cut.recorded_at is None and date is None:
-                view = query(conn, caught.lines, head)
+                view = query(conn, head, caught.lines)
             else:
                 seq = head if cut.seq is None else min(cut.seq, head)
                 if cut.recorded_at is not None:
@@ -204,7 +204,7 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
                 seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
                 if cut.recorded_at is not None:
                     seq = seq_at(conn, cut.recorded_at)
-                view = queries.trail(conn, caught.lines, name, seq)
+                view = queries.trail(conn, name, seq, caught.lines)
                 conn.execute("COMMIT")
         finally:
             caught.close()

@@ -10,6 +10,7 @@ hold them equal.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -24,6 +25,12 @@ from projections.totals import Sums, flow_entry, outstanding, reported_entry, re
 _SUMS = "low, high_closed, open_terms, best, approx_terms, rounds"
 
 
+def log_lines(conn: sqlite3.Connection) -> Lines:
+    """The lines of the log the store last caught up with (``meta.log_path``)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'log_path'").fetchone()
+    return Lines(Path(row[0] if row else "/nonexistent"))
+
+
 def known_at(conn: sqlite3.Connection, seq: int) -> dict[str, Any]:
     """The ``known_at`` block: a seq and the time it was recorded (null for seq 0)."""
     row = conn.execute("SELECT recorded_at FROM events WHERE seq = ?", (seq,)).fetchone()
@@ -34,8 +41,9 @@ def _sums(row: tuple[Any, ...]) -> Sums:
     return [*row, 0]
 
 
-def totals(conn: sqlite3.Connection, lines: Lines, seq: int) -> dict[str, Any]:
+def totals(conn: sqlite3.Connection, seq: int, lines: Lines | None = None) -> dict[str, Any]:
     """The ``totals`` JSON object of the store's head."""
+    lines = lines or log_lines(conn)
     parties: dict[FlowKey, dict[str, Sums]] = {}
     for kind, sender, receiver, party, *sums in conn.execute(
         f"SELECT kind, sender, receiver, party, {_SUMS} FROM party_totals"
@@ -95,15 +103,18 @@ def offers(conn: sqlite3.Connection, lines: Lines) -> list[dict[str, Any]]:
     for _, _, data in found:
         key = (data["kind"], data["from"], data["to"])
         (day,) = conn.execute(
-            "SELECT max(earliest) FROM flows WHERE kind = ? AND sender = ? AND receiver = ?", key
+            "SELECT max(earliest) FROM flow_sums_by_date"
+            " WHERE kind = ? AND sender = ? AND receiver = ?",
+            key,
         ).fetchone()
         if day is not None:
             last_days[key] = day
     return outstanding(found, last_days)
 
 
-def rounds(conn: sqlite3.Connection, lines: Lines, seq: int) -> dict[str, Any]:
+def rounds(conn: sqlite3.Connection, seq: int, lines: Lines | None = None) -> dict[str, Any]:
     """The ``rounds`` JSON object of the store's head."""
+    lines = lines or log_lines(conn)
     slugs = [
         s for (s,) in conn.execute("SELECT round FROM rounds ORDER BY earliest, latest, round")
     ]
@@ -151,8 +162,11 @@ def resolve(conn: sqlite3.Connection, name: str, seq: int) -> str:
     return fid
 
 
-def trail(conn: sqlite3.Connection, lines: Lines, name: str, seq: int) -> dict[str, Any]:
+def trail(
+    conn: sqlite3.Connection, name: str, seq: int, lines: Lines | None = None
+) -> dict[str, Any]:
     """One fact's trail up to ``seq``: every version, its data from the reported line on."""
+    lines = lines or log_lines(conn)
     fid = resolve(conn, name, seq)
     kind, offset, digest = conn.execute(
         "SELECT type, offset, hash FROM facts WHERE id = ?", (fid,)

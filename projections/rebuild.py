@@ -101,7 +101,7 @@ def rebuild(log_dir: Path, out: Path, full: bool = False) -> Rebuilt:
             try:
                 with guarded(out):
                     conn.execute("BEGIN")
-                    view = queries.totals(conn, caught.lines, caught.head.seq)
+                    view = queries.totals(conn, caught.head.seq, caught.lines)
                     conn.execute("COMMIT")
             finally:
                 caught.close()

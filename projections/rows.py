@@ -67,7 +67,7 @@ def _source(data: dict[str, Any]) -> tuple[Any, ...]:
     return (
         source.get("attributed_to", ""),
         source.get("party", "other"),
-        source.get("attribution", "stated"),
+        source.get("attribution"),
         source.get("document"),
     )
 
@@ -145,7 +145,7 @@ def fact_rows(fid: str, kind: str, status: str, seq: int, data: dict[str, Any]) 
                 count.get("qualifier", "exact"),
                 seq,
                 source.get("attributed_to", ""),
-                source.get("attribution", "stated"),
+                source.get("attribution"),
                 source.get("document"),
                 source.get("outlet"),
             ),

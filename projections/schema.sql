@@ -14,6 +14,8 @@
 
 -- What the store reflects: key/value rows.
 --   format          the store's format version (a store of another version is rebuilt)
+--   log_path        where the log was when the store last caught up (its lines are read
+--                   back from there, each checked against the hash the store kept)
 --   log_identity    SHA-256 of the log's line 1: the store belongs to that log only
 --   head_seq        seq of the last line folded (0: none)
 --   head_offset     byte offset just past that line
@@ -130,7 +132,7 @@ CREATE TABLE accounts (
     qualifier TEXT NOT NULL,          -- exact | at_least | at_most | about
     seq INTEGER NOT NULL,             -- where it was reported (accounts order by it)
     attributed_to TEXT NOT NULL,      -- who the report attributes it to
-    attribution TEXT NOT NULL,        -- stated (the report's words) | inferred (ours)
+    attribution TEXT,                 -- inferred (the maintainers' inference); NULL: stated
     document TEXT,                    -- slug of the source document, if recorded
     outlet TEXT                       -- (url and quote: in the fact's data, see `facts`)
 ) WITHOUT ROWID;
@@ -157,7 +159,6 @@ CREATE TABLE flows (
 ) WITHOUT ROWID;
 CREATE INDEX flows_discrepant ON flows (kind, sender, receiver, earliest, latest, round)
     WHERE discrepant = 1;
-CREATE INDEX flows_by_date ON flows (kind, sender, receiver, earliest);
 
 -- Totals per flow over all current rounds (the sum of the itemized rounds only).
 CREATE TABLE flow_totals (
@@ -232,7 +233,7 @@ CREATE TABLE reported_totals (
     approx INTEGER NOT NULL,
     attributed_to TEXT NOT NULL,
     party TEXT NOT NULL,
-    attribution TEXT NOT NULL,
+    attribution TEXT,                 -- inferred, or NULL: stated by the report
     document TEXT,
     seq INTEGER NOT NULL,
     sum_low INTEGER NOT NULL,         -- rounds certainly in scope and done by as_of
@@ -269,7 +270,7 @@ CREATE TABLE offers (
     agreement TEXT,
     attributed_to TEXT NOT NULL,
     party TEXT NOT NULL,
-    attribution TEXT NOT NULL,
+    attribution TEXT,                 -- inferred, or NULL: stated by the report
     seq INTEGER NOT NULL
 );
 CREATE INDEX offers_by_flow ON offers (kind, sender, receiver, as_of_earliest, as_of_latest, seq);
@@ -283,7 +284,7 @@ CREATE TABLE notes (
     kind TEXT,
     attributed_to TEXT NOT NULL,
     party TEXT NOT NULL,
-    attribution TEXT NOT NULL,
+    attribution TEXT,                 -- inferred, or NULL: stated by the report
     document TEXT,
     seq INTEGER NOT NULL
 );

@@ -59,8 +59,8 @@ def test_store_answers_as_the_fold_at_every_cut(log: Log) -> None:
         try:
             whole = fold(log.records)
             head = caught.head.seq
-            assert plain(queries.totals(conn, caught.lines, head)) == plain(totals_view(whole))
-            assert plain(queries.rounds(conn, caught.lines, head)) == plain(rounds_view(whole))
+            assert plain(queries.totals(conn, head, caught.lines)) == plain(totals_view(whole))
+            assert plain(queries.rounds(conn, head, caught.lines)) == plain(rounds_view(whole))
             for cut in range(len(log.records) + 1):
                 expected = fold(log.records[:cut])
                 state = state_at(conn, caught.lines, cut)
@@ -71,7 +71,7 @@ def test_store_answers_as_the_fold_at_every_cut(log: Log) -> None:
                     if record["type"] in ("fact.corrected", "fact.retracted"):
                         continue
                     want = trail_in(log.records, record["id"], known_at=_seq(cut))
-                    got = queries.trail(conn, caught.lines, record["id"], cut)
+                    got = queries.trail(conn, record["id"], cut, caught.lines)
                     assert plain(got) == plain(want)
         finally:
             caught.close()

@@ -204,3 +204,23 @@ def test_a_final_line_of_an_unknown_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "log" / "events.jsonl"
     path.write_bytes(path.read_bytes() + b'{"seq":21,"v":3,"prev":"x"}\n')
     assert "line 21" in one_error(run(tmp_path / "log", tmp_path / "out", "totals"))
+
+
+def test_concurrent_first_queries_share_one_store(tmp_path: Path) -> None:
+    """Four `projections totals` started at once on a fresh output directory all answer the
+    same figures: the store is created once, under SQLite's write lock."""
+    import subprocess
+    import sys
+
+    story = istanbul()
+    story.write(tmp_path / "log")
+    argv = [sys.executable, "-m", "projections", "--log", str(tmp_path / "log"), "--out",
+            str(tmp_path / "out"), "totals", "--json"]  # fmt: skip
+    children = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(4)]  # fmt: skip
+    answers = set()
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err.decode()
+        answers.add(out)
+    assert len(answers) == 1

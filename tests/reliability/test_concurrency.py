@@ -75,7 +75,7 @@ def _published(out: Path) -> tuple[int, dict[str, Any]]:
         conn.execute("BEGIN")
         seq = read_head(conn).seq
         views = {"published": totals, "head": read_head(conn),
-                 "rounds": queries.rounds(conn, lines, seq)}
+                 "rounds": queries.rounds(conn, seq, lines)}
         conn.execute("COMMIT")
     finally:
         conn.close()

@@ -38,7 +38,7 @@ def _answers(log: Path, out: Path) -> tuple[int, Any]:
     try:
         conn.execute("BEGIN")
         seq = read_head(conn).seq
-        view = [queries.totals(conn, lines, seq), queries.rounds(conn, lines, seq)]
+        view = [queries.totals(conn, seq, lines), queries.rounds(conn, seq, lines)]
         conn.execute("COMMIT")
     finally:
         conn.close()
