@@ -22,10 +22,10 @@ def load(conn: sqlite3.Connection, lines: Lines) -> ReportData:
     try:
         head = meta(conn)
         seq = int(head.get("head_seq") or 0)
-        totals = queries.totals(conn, lines, seq)
-        rounds = queries.rounds(conn, lines, seq)
+        totals = queries.totals(conn, seq=seq, lines=lines)
+        rounds = queries.rounds(conn, seq=seq, lines=lines)
         ids = [fid for (fid,) in conn.execute("SELECT id FROM facts ORDER BY seq")]
-        trails = [queries.trail(conn, lines, fid, seq) for fid in ids]
+        trails = [queries.trail(conn, name=fid, seq=seq, lines=lines) for fid in ids]
         accounts = [
             {"id": fid, "round": slug, "kind": kind, "from": sender, "to": receiver,
              "party": party, "count": {"value": value, "qualifier": qualifier}}

@@ -84,8 +84,7 @@ FALLBACK = {
 }
 TABLE_COLUMNS = {
     "meta": {
-        "key": "format, log_identity, head_seq, head_offset, head_hash, head_recorded_at,"
-        " built_at (see the table's description)",
+        "key": "what the value is (the table's description lists the keys)",
         "value": "the value of the key",
     },
 }
