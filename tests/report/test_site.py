@@ -16,7 +16,7 @@ from projections.report import csvfiles
 from projections.report.data import assemble
 from projections.report.load import load
 from projections.report.publish import publish_site
-from projections.report.site import render_pages, site_files
+from projections.report.site import charts, render_pages, site_files
 from projections.store import catch_up
 
 
@@ -243,3 +243,18 @@ def test_every_link_inside_the_site_resolves(
     assert _dangling(build(archive_log, tmp_path / "a")) == []
     assert _dangling(build(hostile_log, tmp_path / "h")) == []
     assert _dangling(_paged(hostile_log, tmp_path / "p", per_page=1)) == []
+
+
+def test_running_sums_end_at_the_stores_totals(hostile_log: Path, tmp_path: Path) -> None:
+    """The charts' running sum of the rounds (the one sum the page draws itself) ends
+    at the total the store gives for the flow."""
+    out = tmp_path / "out"
+    build(hostile_log, out)
+    totals, _ = views(hostile_log, out)
+    caught = catch_up(hostile_log, out)
+    try:
+        data = load(caught.conn, caught.lines)
+    finally:
+        caught.close()
+    sums = [c for c in charts(data) if c.id.endswith("-sum")]
+    assert [c.rows[-1][-1] for c in sums] == [f"{t['best']:,}" for t in totals["totals"]]
