@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HOSTILE, build, hostile_events, views
+from report_site import HOSTILE, build, hostile_events, paged, views
 
 from eventlog import store
 
@@ -61,7 +61,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
     """The real archive's site and the hostile log's site: (log, site) each."""
     import shutil
 
-    from conftest import REPO
+    from report_site import REPO
 
     root = tmp_path_factory.mktemp("sites")
     archive = root / "log"
@@ -249,12 +249,10 @@ def test_the_harness_sees_requests_and_errors(browser: Any, tmp_path: Path) -> N
 def test_round_pages_are_inert_and_fit_a_phone(browser: Any, tmp_path: Path) -> None:
     """A page of round details (a large archive's) shows hostile text as text, loads
     nothing, logs no error and does not scroll sideways at 390 px."""
-    from test_site import _paged
-
     log_dir = tmp_path / "log"
     log_dir.mkdir()
     store.append(log_dir, hostile_events(), by=f"{HOSTILE} by")
-    site = _paged(log_dir, tmp_path / "out", per_page=1)
+    site = paged(log_dir, tmp_path / "out", per_page=1)
     opened = open_site(browser, site, width=390, name="rounds-1.html")
     page = opened.page
     assert page.evaluate("typeof window.__pwned") == "undefined"

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE, HOSTILE_PROSE, build, views
+from report_site import HOSTILE, HOSTILE_PROSE, build, views
 
 from projections.report import csvfiles
 
@@ -70,7 +70,7 @@ def test_hostile_text_is_inert_in_every_file(hostile_log: Path, tmp_path: Path) 
 
 def test_readme_documents_every_column() -> None:
     """The README lists each CSV file with every one of its columns, in order."""
-    from conftest import REPO
+    from report_site import REPO
 
     readme = (REPO / "README.md").read_text()
     for name, columns in csvfiles.COLUMNS.items():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run
+from report_site import run
 
 from eventlog import store
 from projections.report.metadata import QUERIES, TITLE

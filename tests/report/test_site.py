@@ -10,13 +10,12 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conftest import HOSTILE, build, run, views
+from report_site import HOSTILE, build, paged, run, views
 
 from projections.report import csvfiles
 from projections.report.data import assemble
 from projections.report.load import load
-from projections.report.publish import publish_site
-from projections.report.site import charts, render_pages, site_files
+from projections.report.site import charts, render_pages
 from projections.store import catch_up
 
 
@@ -171,20 +170,9 @@ def test_an_empty_log_gives_a_page_that_says_so(tmp_path: Path) -> None:
     assert "Built from an empty log." in page
 
 
-def _paged(log_dir: Path, out: Path, per_page: int) -> Path:
-    """Publish the site with ``per_page`` rounds of details per page, through the
-    library."""
-    caught = catch_up(log_dir, out)
-    try:
-        data = load(caught.conn, caught.lines)
-    finally:
-        caught.close()
-    return publish_site(out, site_files(data, per_page=per_page))
-
-
 def test_many_rounds_put_their_details_on_pages(hostile_log: Path, tmp_path: Path) -> None:
     """Past ``per_page`` rounds, details go to round pages the main page links to."""
-    site = _paged(hostile_log, tmp_path / "out", per_page=1)
+    site = paged(hostile_log, tmp_path / "out", per_page=1)
     index = (site / "index.html").read_text()
     assert sorted(p.name for p in site.glob("rounds-*.html")) == ["rounds-1.html", "rounds-2.html"]
     assert '<a href="rounds-1.html#round-r1">' in index
@@ -242,7 +230,7 @@ def test_every_link_inside_the_site_resolves(
     on one page and when round details are on pages of their own."""
     assert _dangling(build(archive_log, tmp_path / "a")) == []
     assert _dangling(build(hostile_log, tmp_path / "h")) == []
-    assert _dangling(_paged(hostile_log, tmp_path / "p", per_page=1)) == []
+    assert _dangling(paged(hostile_log, tmp_path / "p", per_page=1)) == []
 
 
 def test_running_sums_end_at_the_stores_totals(hostile_log: Path, tmp_path: Path) -> None:
