@@ -51,6 +51,16 @@ class ReportData:
             if t["kind"] == kind and t["to"] == target and t["from"] in (source, None, "any")
         ]
 
+    def revised_elsewhere(self) -> list[dict[str, Any]]:
+        """Trails with a correction, retraction or supersession of facts no round section
+        shows (agreements, reported totals, offers, notes, documents), in report order."""
+        shown = {t["id"] for r in self.rounds for t in r["facts"]}
+        return [
+            t
+            for t in self.trails.values()
+            if t["id"] not in shown and len(t.get("versions", ())) > 1
+        ]
+
     def discrepant(self) -> list[dict[str, Any]]:
         """(round, flow) pairs whose accounts differ, in date order."""
         return [

@@ -78,6 +78,11 @@ def hostile_events() -> list[dict[str, Any]]:
         {"id": "cor", "type": "fact.corrected", "data": {
             "target": "tr-1-ua", "changes": {"count": {"value": 1100}}, "reason": HOSTILE_PROSE,
             "source": _source("UA", 13)}},
+        {"id": "tot-2", "type": "total.reported", "data": {
+            **flow, "scope": {"since": "2025-01"}, "as_of": "2025",
+            "count": {"value": 4000}, "source": _source("UA", 14)}},
+        {"id": "ret-tot-2", "type": "fact.retracted", "data": {
+            "target": "tot-2", "reason": HOSTILE_PROSE}},
         {"id": "ret", "type": "fact.retracted", "data": {
             "target": "tr-2-x", "reason": HOSTILE_PROSE}},
     ]  # fmt: skip

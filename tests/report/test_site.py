@@ -116,7 +116,15 @@ def test_hostile_text_appears_in_every_section(hostile_log: Path, tmp_path: Path
     """The escaped hostile text is shown in rounds, accounts, notes, trails and sources."""
     page = (build(hostile_log, tmp_path / "out") / "index.html").read_text()
     escaped = "&lt;script&gt;window.__pwned=1&lt;/script&gt;"
-    for section in ("reported", "disagreements", "rounds", "offers", "notes", "sources"):
+    for section in (
+        "reported",
+        "disagreements",
+        "rounds",
+        "offers",
+        "notes",
+        "revisions",
+        "sources",
+    ):
         body = page.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
         assert escaped in body, section
 
@@ -246,3 +254,13 @@ def test_running_sums_end_at_the_stores_totals(hostile_log: Path, tmp_path: Path
         caught.close()
     sums = [c for c in charts(data) if c.id.endswith("-sum")]
     assert [c.rows[-1][-1] for c in sums] == [f"{t['best']:,}" for t in totals["totals"]]
+
+
+def test_a_retracted_claim_keeps_its_trail_on_the_page(hostile_log: Path, tmp_path: Path) -> None:
+    """A reported total that was retracted leaves the table but its trail (reported, then
+    retracted with the reason) is on the page."""
+    page = (build(hostile_log, tmp_path / "out") / "index.html").read_text()
+    section = page.split('<section id="revisions">', 1)[1].split("</section>", 1)[0]
+    assert '<p id="trail-tot-2"><code>tot-2</code> (total.reported): retracted</p>' in section
+    assert "<td>retracted</td>" in section
+    assert 'id="fact-tot-2"' not in page
