@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
-from eventlog import catalog
+from eventlog import catalog, cli_tlog
 from eventlog.cli_common import by_option, dry_run_option, expect_option, fail, one_line
 
 EXIT_USAGE, EXIT_PIPE = 2, 141
@@ -122,12 +122,15 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
 
 
 @main.command(short_help="Create the log directory and an empty log.")
+@click.option("--origin", callback=cli_tlog.check_origin,
+              help="The log's unique name for its checkpoints (set once).")
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, origin: str | None) -> None:
     """Create the log directory and an empty log, if they do not exist."""
     from eventlog.store import init_log
 
     path = init_log(ctx.obj)
+    cli_tlog.set_origin_on_init(ctx.obj, origin)
     click.echo(f"log ready at {path}")
 
 
@@ -196,25 +199,30 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
     from eventlog.verify import Checkpoint
     from eventlog.verify import verify as run
 
-    report = run(ctx.obj, Checkpoint.parse(checkpoint) if checkpoint else None)
+    report = run(ctx.obj, Checkpoint.parse(cli_tlog.head_checkpoint(checkpoint))
+                 if checkpoint else None)
     if report.torn_bytes:
+        why = {True: "an append is in progress: probably its write in flight, not a crash",
+               False: "left by a crash; the next append moves them to quarantine/",
+               None: "cannot tell a write in flight from a crash"}[report.in_flight]
         click.echo(f"Warning: torn tail: {report.torn_bytes} bytes after seq {report.head.seq} "
-                   "(left by a crash; the next append moves them to quarantine/)", err=True)
+                   f"({why})", err=True)
     proof = f", checkpoint seq {report.checkpoint.seq} holds" if report.checkpoint else ""
+    proof += cli_tlog.verify_checkpoints(ctx.obj)
     click.echo(f"OK: {report.events} events, chain intact{proof}; head {report.head}")
 
 
 @main.command(short_help="Print the seq and hash of the last line.")
+@click.option("--format", "fmt", type=click.Choice(cli_tlog.HEAD_FORMATS), default="json",
+              show_default=True, help="JSON, or SEQ:HASH as `verify --checkpoint` takes.")
 @click.pass_context
-def head(ctx: click.Context) -> None:
+def head(ctx: click.Context, fmt: str) -> None:
     """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps."""
-    import orjson
-
     from eventlog.reader import existing_log
     from eventlog.store import read_tail
 
     tail = read_tail(existing_log(ctx.obj))
-    click.echo(orjson.dumps({"seq": tail.position.seq, "hash": tail.position.hash}).decode())
+    click.echo(cli_tlog.format_head(tail.position.seq, tail.position.hash, fmt))
 
 
 @main.command(short_help="Print the JSON Schema of submitted events.")
@@ -238,6 +246,7 @@ def _load_commands() -> None:
     from eventlog.cli_sources import source, sources
 
     register(report, correct, retract, source, sources)
+    cli_tlog.register(main)
 
 
 _load_commands()

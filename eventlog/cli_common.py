@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
 from eventlog import catalog
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def one_line(message: str) -> str:
@@ -88,6 +85,9 @@ def submit(ctx: click.Context, items: list[tuple[int, Any]], *, by: str | None,
         line = items[exc.index - 1][0]
         field = f", field '{exc.field}'" if exc.field else ""
         fail(f"line {line} (event {exc.index}){field}: {exc.reason}")
+    if getattr(results, "pinned_to", None) is not None:
+        click.echo(f"Warning: this clock is behind the log's last recorded_at; stamped "
+                   f"{results.pinned_to} instead (recorded_at never decreases)", err=True)
     if dry_run:
         for line_text in dry_run_summary(events, results):
             click.echo(line_text)

@@ -93,16 +93,20 @@ def _flag(key: str) -> str:
     return "--" + key.replace("_", "-")
 
 
-def source_options(required: bool) -> tuple[list[Callable[[Any], Any]], dict[str, str]]:
-    """Options for a ``Source``, from its model; and the field -> option map."""
-    from eventlog.events import Source
+_SOURCE_CHOICES = {"party": catalog.SOURCE_PARTIES, "attribution": catalog.ATTRIBUTIONS}
+_SOURCE_REQUIRED = ("attributed_to", "party")
 
+
+def source_options(required: bool) -> tuple[list[Callable[[Any], Any]], dict[str, str]]:
+    """Options for a ``Source`` (one per field, ``_SOURCE_HELP``; a test checks they are the
+    model's), without importing the models: ``correct`` and ``retract`` are built at import."""
     option_list, fields = [], {}
-    for name, info in Source.model_fields.items():
+    for name, help_text in _SOURCE_HELP.items():
         flag = _flag(name)
+        choices = _SOURCE_CHOICES.get(name)
         option_list.append(click.option(
-            flag, f"source_{name}", type=_choice(info.annotation),
-            required=required and info.is_required(), help=_SOURCE_HELP.get(name)))
+            flag, f"source_{name}", type=click.Choice(choices) if choices else None,
+            required=required and name in _SOURCE_REQUIRED, help=help_text))
         fields[f"data.source.{name}"] = flag
         fields[f"source.{name}"] = flag
     return option_list, fields

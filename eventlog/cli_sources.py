@@ -20,7 +20,7 @@ def source() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slug", required=True,
               help="The document's name in the log: lowercase letters, digits and hyphens.")
-@click.option("--outlet", required=True, help="Who published it.")
+@click.option("--outlet", help="Who published it (left out when the document names no one).")
 @click.option("--title")
 @click.option("--url", help="http(s) URL it was published at.")
 @click.option("--published-on", help="Date (YYYY[-MM[-DD]]).")
@@ -41,14 +41,14 @@ def source_add(ctx: click.Context, /, file: Path, keep: bool, **kw: Any) -> None
 
     \b
     Examples:
-      eventlog source add report-000.txt --slug report-000 --outlet Reuters --keep
+      eventlog source add report-004.txt --slug report-004 --outlet Reuters --keep
     """
     from eventlog.sources import keep as keep_text
     from eventlog.sources import read_document, text_hash
 
     text = read_document(file)
-    data = {"document": kw["slug"], "outlet": kw["outlet"], "sha256": text_hash(text),
-            **{k: kw[k] for k in ("title", "url", "published_on", "language", "note")
+    data = {"document": kw["slug"], "sha256": text_hash(text),
+            **{k: kw[k] for k in ("outlet", "title", "url", "published_on", "language", "note")
                if kw[k] is not None}}
     item: dict[str, Any] = {"type": catalog.SOURCE, "data": data}
     if kw["event_id"]:

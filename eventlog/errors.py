@@ -81,3 +81,28 @@ class LogUnavailable(EventLogError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+class BadNote(EventLogError):
+    """A key, signed note, checkpoint or proof is malformed or not signed by the expected key."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what}: {reason}")
+
+
+class ProofFailed(EventLogError):
+    """A Merkle proof or a checkpoint does not hold; ``check`` names the check that failed."""
+
+    def __init__(self, check: str) -> None:
+        self.check = check
+        super().__init__(check)
+
+
+class TransparencyConfig(EventLogError):
+    """The log's origin, verifier key or checkpoints are missing or conflict with a request."""
+
+    def __init__(self, message: str) -> None:
+        self.reason = message
+        super().__init__(message)

@@ -278,7 +278,7 @@ class SourceData(_Model):
     """A document the archive quotes; ``sha256`` is the hash of its UTF-8 text."""
 
     document: Slug
-    outlet: Name
+    outlet: Name | None = None  # None when the document names no outlet (report 000)
     title: Name | None = None
     url: Url | None = None
     published_on: Date | None = None

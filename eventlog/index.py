@@ -1,14 +1,22 @@
-"""A derived SQLite index of ids, slugs and current fact data, so appends need not re-read the log.
+"""A derived SQLite index of where each event's line is, so appends need not re-read the log.
 
-The index lives beside the log (``.index.sqlite``), can be deleted at any time
-and is checked against the log before it is trusted: it records the seq,
-end offset and line hash of the last line it covers, and is used only if the
-log still holds that line there. Otherwise it is rebuilt from the log. It is
-only ever written under the append lock.
+It holds what an append checks, never a copy of the data: each event's line offset,
+length and hash, ids, slugs, which facts are retracted, the corrections of each fact
+and a digest of each current fact (for ``duplicate_of``). A fact's data is read back
+from its line (and its corrections' lines) by offset, and every line read is hashed
+and compared with the row that named it: a row that disagrees with the log makes the
+append rebuild the index (``StaleIndex``). The index records the log position it
+covers and is rebuilt unless the log still holds that line; a stamp beside it (inode,
+size, mtime and SQLite's change counter after our last commit) makes any write by
+anything else, such as a deleted row, a rebuild too. It is only written under the
+append lock, with ``synchronous=FULL`` so that a committed row survives power loss.
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
+import hashlib
 import os
 import sqlite3
 import threading
@@ -19,58 +27,148 @@ from typing import Any
 
 import orjson
 
-from eventlog.codec import decode, line_hash
+from eventlog import codec
+from eventlog.catalog import CORRECTED, EVENT_TYPES, FACT_TYPES, merge_correction
+from eventlog.durable import LOCK_FILE
 from eventlog.errors import CheckpointMismatch, CorruptLog
 from eventlog.reader import EMPTY, Position, check_position, scan_lines
-from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply, content_digest
+from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply
 
 INDEX_FILE = ".index.sqlite"
+STAMP_FILE = ".index.stamp"
 _VERSION = "2"
 _COMMIT_EVERY = 50_000
+_HASH = 16
+"""Bytes of a SHA-256 kept per line and per fact digest: a check, not an identity."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
-    digest BLOB NOT NULL, data BLOB, retracted INTEGER NOT NULL DEFAULT 0);
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type INTEGER NOT NULL, start INTEGER NOT NULL,
+    size INTEGER NOT NULL, hash BLOB NOT NULL, retracted INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS slugs (
-    kind TEXT NOT NULL, slug TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, slug));
-CREATE TABLE IF NOT EXISTS contents (digest TEXT PRIMARY KEY, id TEXT NOT NULL);
+    kind TEXT NOT NULL, slug TEXT NOT NULL, id TEXT NOT NULL,
+    PRIMARY KEY (kind, slug)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS corrections (
+    target TEXT NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL, size INTEGER NOT NULL,
+    hash BLOB NOT NULL, PRIMARY KEY (target, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS facts (
+    digest BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (digest, id)) WITHOUT ROWID;
 """
+_TYPE_CODE = {name: code for code, name in enumerate(EVENT_TYPES)}
+
+Line = tuple[int, int, bytes, str | None]
+"""Where a new line is: ``(start offset, length without newline, hash, correction target)``."""
+
+
+class StaleIndex(Exception):
+    """A row of the index disagrees with the log: rebuild it and try again."""
+
+
+def fact_digest(event_type: str, data: dict[str, Any]) -> str:
+    """The shared content digest of a fact: SHA-256 hex of type, newline, sorted-key JSON."""
+    blob = event_type.encode() + b"\n" + orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _stamp_of(path: Path) -> bytes | None:
+    """What the index files are now: inode, size, mtime of the database and of its WAL."""
+    parts = []
+    for name in (path, Path(f"{path}-wal")):
+        try:
+            st = os.stat(name)
+        except FileNotFoundError:
+            parts.append(b"-")
+            continue
+        except OSError:
+            return None
+        parts.append(b"%d:%d:%d" % (st.st_ino, st.st_size, st.st_mtime_ns))
+    try:
+        with open(path, "rb") as fh:
+            parts.append(fh.read(28)[24:28].hex().encode())  # SQLite's file change counter
+    except OSError:
+        return None
+    return b" ".join(parts)
+
+
+def _write_stamp(path: Path, stamp_path: Path) -> None:
+    stamp = _stamp_of(path)
+    if stamp is None:
+        stamp_path.unlink(missing_ok=True)
+        return
+    # Written in place, not renamed (a rename cost a fifth of a single append): a stamp
+    # torn by a crash matches nothing, and the index is then rebuilt.
+    fd = os.open(stamp_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, stamp, 0)
+    finally:
+        os.close(fd)
+
+
+def _stamp_matches(path: Path, stamp_path: Path) -> bool:
+    try:
+        return stamp_path.read_bytes() == _stamp_of(path)
+    except OSError:
+        return False
+
+
+def _release(path: Path, stamp_path: Path, db: sqlite3.Connection) -> None:
+    """Close a connection, stamping what its close (a WAL checkpoint) left, if still ours."""
+    ours = _stamp_matches(path, stamp_path)
+    db.close()
+    if ours:
+        _write_stamp(path, stamp_path)
+    else:
+        stamp_path.unlink(missing_ok=True)
 
 
 _Key = tuple[str, int, int]
-_POOL: dict[_Key, tuple[tuple[int, int], sqlite3.Connection]] = {}
+_POOL: dict[_Key, tuple[Path, Path, sqlite3.Connection]] = {}
 """Connections kept open between appends of one process and thread, by index path.
 
-Opening and closing the index (and its WAL checkpoint on close) cost several times
-a single append's fsync; a kept connection is reused only if the file is still the
-same inode and answers a probe, so a deleted, replaced or damaged index is reopened.
-At most ``_POOL_SIZE`` are kept, so a process touching many logs holds few descriptors.
+Opening the index, and the WAL checkpoint when it is closed, cost more than a single
+append's own fsync. A kept connection is reused only while the stamp still matches;
+at most ``_POOL_SIZE`` are kept, and all are released (and restamped) at exit.
 """
 _POOL_SIZE = 4
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
+@atexit.register
+def _release_pool() -> None:
+    """At exit, outside any append: restamp only under the append lock, if it is free."""
+    for key in list(_POOL):
+        path, stamp_path, db = _POOL.pop(key)
+        if key[1] != os.getpid():
+            continue
+        with suppress(sqlite3.Error, OSError):
+            fd = os.open(path.parent / LOCK_FILE, os.O_RDWR | os.O_NOFOLLOW)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _release(path, stamp_path, db)
+            except BlockingIOError:
+                db.close()  # an append is running: it stamps what it leaves
+            finally:
+                os.close(fd)
 
 
 class Index:
     """The SQLite index of one log directory (a ``Catalog``)."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, log_fd: int) -> None:
         self.path = log_dir / INDEX_FILE
+        self.stamp_path = log_dir / STAMP_FILE
+        self.fd = log_fd
         self._key: _Key = (str(self.path), os.getpid(), threading.get_ident())
-        self.db = self._reuse() or self._open()
-        self._missing: set[str] = set()
-        """Ids looked up and not found since the last commit: a batch asks twice for each new id."""
-        self._found: dict[str, EventInfo] = {}
-        self._owners: dict[tuple[str, str], str | None] = {}
-        """Events and slug owners looked up since the last commit (the index only changes at
-        a commit, under the append lock): a batch names the same rounds again and again."""
+        trusted = _stamp_matches(self.path, self.stamp_path)
+        kept = _POOL.pop(self._key, None)
+        if kept is not None and not trusted:
+            with suppress(sqlite3.Error):
+                kept[2].close()
+            kept = None
+        self.db = kept[2] if kept is not None else self._open()
+        if not trusted:
+            self.reset()
+        self._forget()
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -82,51 +180,56 @@ class Index:
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            # Derived data, checked against the log before use: durability is the log's job.
-            db.execute("PRAGMA synchronous=OFF")
-            # WAL: a commit appends to one file instead of creating and deleting a rollback
-            # journal (the single-append cost), and a crash still leaves a consistent index.
+            # WAL with FULL: a commit is one append and one fsync of the WAL, and a
+            # committed row survives power loss.
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA journal_size_limit=4194304")
             db.executescript(_SCHEMA)
-            db.execute("SELECT count(*) FROM meta").fetchone()
+            meta = dict(db.execute("SELECT k, v FROM meta").fetchall())
+            if meta.get("version") not in (None, _VERSION):
+                db.executescript("DROP TABLE meta; DROP TABLE events; DROP TABLE slugs;"
+                                 "DROP TABLE IF EXISTS corrections; DROP TABLE IF EXISTS facts;")
+                db.executescript(_SCHEMA)
         except sqlite3.DatabaseError:
             db.close()
             raise
         return db
 
-    def _reuse(self) -> sqlite3.Connection | None:
-        kept = _POOL.pop(self._key, None)
-        if kept is None:
-            return None
-        identity, db = kept
-        try:
-            if identity == _identity(self.path):
-                db.execute("SELECT count(*) FROM meta").fetchone()
-                return db
-        except sqlite3.DatabaseError:
-            pass
-        db.close()
-        return None
-
     def close(self) -> None:
-        """Give the connection back for the next append of this process (see ``_POOL``)."""
-        identity = _identity(self.path)
-        if identity is None or self.db.in_transaction:
+        """Keep the connection for the next append of this process (see ``_POOL``)."""
+        if self.db.in_transaction or not self.path.exists():
             self.db.close()
             return
-        old = _POOL.pop(self._key, None)
-        if old is not None:
-            old[1].close()
         while len(_POOL) >= _POOL_SIZE:
             key = next(iter(_POOL))  # the least recently kept
-            _, stale = _POOL.pop(key)
+            path, stamp_path, stale = _POOL.pop(key)
             if key[1] == os.getpid():  # never touch a connection inherited through fork
-                # another thread's cannot be closed from here: it is closed when collected
-                with suppress(sqlite3.ProgrammingError):
-                    stale.close()
-        _POOL[self._key] = (identity, self.db)
+                with suppress(sqlite3.Error, OSError):
+                    _release(path, stamp_path, stale)
+        _POOL[self._key] = (self.path, self.stamp_path, self.db)
+
+    def _forget(self) -> None:
+        self._missing: set[str] = set()
+        self._found: dict[str, EventInfo] = {}
+        self._rows: dict[int, tuple[str, int, int, bytes]] = {}
+        """Checked rows by seq: ``(id, start, size, hash)``."""
+        self._owners: dict[tuple[str, str], str | None] = {}
+        self._data: dict[int, dict[str, Any]] = {}
+
+    # -- reading lines the index names ------------------------------------------
+    def _read(self, start: int, size: int, expected: bytes) -> bytes:
+        line = os.pread(self.fd, size, start)
+        if len(line) != size or hashlib.sha256(line).digest()[:_HASH] != expected:
+            raise StaleIndex(f"the line at offset {start} is not the one the index names")
+        return line
+
+    def line_of(self, info: EventInfo) -> bytes:
+        """The exact stored line of an event the index returned, checked against its hash."""
+        _, start, size, expected = self._rows[info.seq]
+        return self._read(start, size, expected)
 
     # -- Catalog -------------------------------------------------------------
     def event(self, event_id: str) -> EventInfo | None:
@@ -136,16 +239,40 @@ class Index:
         if info is not None:
             return info
         row = self.db.execute(
-            "SELECT seq, type, digest, data, retracted FROM events WHERE id = ?", (event_id,)
-        ).fetchone()
+            "SELECT seq, type, start, size, hash, retracted FROM events WHERE id = ?",
+            (event_id,)).fetchone()
         if row is None:
             self._missing.add(event_id)
             return None
-        info = self._found[event_id] = EventInfo(row[0], row[1], row[2], row[3], bool(row[4]))
+        seq, code, start, size, expected, retracted = row
+        record = codec.decode(self._read(start, size, expected))
+        if (record["id"], record["seq"], _TYPE_CODE.get(record["type"])) != (event_id, seq, code):
+            raise StaleIndex(f"the index's row for '{event_id}' does not match its line")
+        self._rows[seq] = (event_id, start, size, expected)
+        info = self._found[event_id] = EventInfo(seq, record["type"], b"", None, bool(retracted))
         return info
 
     def fact_data(self, info: EventInfo) -> dict[str, Any]:
-        data: dict[str, Any] = orjson.loads(info.data or b"{}")
+        """A fact's current data: its line's, with each correction's line applied in order."""
+        cached = self._data.get(info.seq)
+        if cached is not None:
+            return cached
+        event_id = self._rows[info.seq][0]
+        data: dict[str, Any] = codec.decode(self.line_of(info))["data"]
+        rows = self.db.execute("SELECT seq, start, size, hash FROM corrections WHERE target = ? "
+                               "ORDER BY seq", (event_id,)).fetchall()
+        for seq, start, size, expected in rows:
+            record = codec.decode(self._read(start, size, expected))
+            if (record["seq"], record["type"], record["data"].get("target")) != (
+                    seq, CORRECTED, event_id):
+                raise StaleIndex(f"the index's correction {seq} does not match its line")
+            data = merge_correction(data, record["data"]["changes"])
+        self._data[info.seq] = data
+        return data
+
+    def content(self, info: EventInfo) -> dict[str, Any]:
+        """The data an existing event was stored with (for idempotent repeats)."""
+        data: dict[str, Any] = codec.decode(self.line_of(info))["data"]
         return data
 
     def preload(self, ids: Iterable[str]) -> None:
@@ -160,8 +287,7 @@ class Index:
         self._missing.update(i for i in wanted if i not in found)
 
     def preload_slugs(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Find the owners of ``(kind, slug)`` keys in a few queries, so ``slug_owner`` need
-        not ask once per slug a batch introduces (each is looked up to check it is new)."""
+        """Find the owners of ``(kind, slug)`` keys in a few queries (a batch names many)."""
         by_kind: dict[str, list[str]] = {}
         for kind, slug in dict.fromkeys(keys):
             if (kind, slug) not in self._owners:
@@ -169,79 +295,105 @@ class Index:
         for kind, slugs in by_kind.items():
             for start in range(0, len(slugs), 500):
                 chunk = slugs[start : start + 500]
-                for slug in chunk:
-                    self._owners[(kind, slug)] = None
                 marks = ",".join("?" * len(chunk))
                 rows = self.db.execute(
                     f"SELECT slug, id FROM slugs WHERE kind = ? AND slug IN ({marks})",
-                    (kind, *chunk))
-                for slug, owner in rows:
-                    self._owners[(kind, slug)] = str(owner)
+                    (kind, *chunk)).fetchall()
+                owned = dict(rows)
+                for slug in chunk:
+                    if slug in owned:
+                        self._check_owner(kind, slug, str(owned[slug]))
+                    else:
+                        self._owners[(kind, slug)] = None
+
+    def _check_owner(self, kind: str, slug: str, owner: str) -> str:
+        info = self.event(owner)
+        if info is None or codec.decode(self.line_of(info))["data"].get(kind) != slug:
+            raise StaleIndex(f"the index says {kind} '{slug}' is '{owner}', the log does not")
+        self._owners[(kind, slug)] = owner
+        return owner
 
     def slug_owner(self, kind: str, slug: str) -> str | None:
         key = (kind, slug)
         if key in self._owners:
             return self._owners[key]
-        row = self.db.execute(
-            "SELECT id FROM slugs WHERE kind = ? AND slug = ?", key
-        ).fetchone()
-        owner = self._owners[key] = None if row is None else str(row[0])
-        return owner
+        row = self.db.execute("SELECT id FROM slugs WHERE kind = ? AND slug = ?", key).fetchone()
+        if row is None:
+            self._owners[key] = None
+            return None
+        return self._check_owner(kind, slug, str(row[0]))
 
     def duplicate_of(self, event_type: str, digest: str) -> str | None:
-        # A content row names the last fact that had that content; it is checked
-        # against that fact's current data, so a corrected or retracted fact is no match.
-        row = self.db.execute("SELECT id FROM contents WHERE digest = ?", (digest,)).fetchone()
-        info = None if row is None else self.event(str(row[0]))
-        if info is None or info.retracted or info.type != event_type:
-            return None
-        if content_digest(event_type, self.fact_data(info)) != digest:
-            return None
-        return str(row[0])
-
-    def _forget(self) -> None:
-        self._missing.clear()
-        self._found.clear()
-        self._owners.clear()
+        """The id of a current fact of ``event_type`` whose content digest is ``digest``."""
+        rows = self.db.execute("SELECT id FROM facts WHERE digest = ?",
+                               (bytes.fromhex(digest)[:_HASH],)).fetchall()
+        for (event_id,) in rows:
+            info = self.event(event_id)
+            if info is None or info.retracted:
+                raise StaleIndex(f"the index names '{event_id}' as a current fact")
+            if info.type == event_type and fact_digest(info.type, self.fact_data(info)) == digest:
+                return str(event_id)
+        return None
 
     # -- anchoring to the log --------------------------------------------------
     def position(self) -> Position | None:
         meta = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
-        if meta.get("version") != _VERSION or "seq" not in meta:
-            return None
-        return Position(int(meta["seq"]), int(meta["offset"]), meta["hash"])
+        try:
+            if meta["version"] != _VERSION:
+                return None
+            return Position(int(meta["seq"]), int(meta["offset"]), str(meta["hash"]))
+        except (KeyError, ValueError, TypeError):
+            return None  # missing or damaged: rebuild
 
-    def commit(self, overlay: MemoryCatalog, position: Position) -> None:
-        """Persist a batch's overlay and the position it brings the index to, atomically."""
+    def commit(self, overlay: MemoryCatalog, position: Position, lines: dict[int, Line]) -> None:
+        """Persist a batch (``lines`` by seq) and the position it brings the index to."""
         db = self.db
+        new_rows, revised, facts_in, facts_out = [], [], [], []
+        corrections = []
+        for event_id, info in overlay.events.items():
+            where = lines.get(info.seq)
+            if where is not None:
+                start, size, line_hash, target = where
+                new_rows.append((event_id, info.seq, _TYPE_CODE[info.type], start, size,
+                                 line_hash[:_HASH], int(info.retracted)))
+                if target is not None:
+                    corrections.append((target, info.seq, start, size, line_hash[:_HASH]))
+            else:  # an earlier fact this batch corrected or retracted
+                revised.append((int(info.retracted), event_id))
+                old = self._data.get(info.seq)
+                if old is None:
+                    old = self.fact_data(info)
+                facts_out.append((bytes.fromhex(fact_digest(info.type, old))[:_HASH], event_id))
+            if info.type in FACT_TYPES and not info.retracted:
+                current = orjson.loads(info.data) if info.data is not None else (
+                    self.fact_data(info))
+                facts_in.append((bytes.fromhex(fact_digest(info.type, current))[:_HASH], event_id))
         self._forget()
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(
-                "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?)",
-                [(k, i.seq, i.type, i.digest, i.data, int(i.retracted))
-                 for k, i in overlay.events.items()],
-            )
+            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", new_rows)
+            db.executemany("UPDATE events SET retracted = ? WHERE id = ?", revised)
+            db.executemany("INSERT INTO corrections VALUES (?, ?, ?, ?, ?)", corrections)
+            db.executemany("DELETE FROM facts WHERE digest = ? AND id = ?", facts_out)
+            db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?)", facts_in)
             db.executemany(
                 "INSERT OR REPLACE INTO slugs VALUES (?, ?, ?)",
-                [(kind, slug, owner) for (kind, slug), owner in overlay.slugs.items()],
-            )
-            db.executemany("INSERT OR REPLACE INTO contents VALUES (?, ?)",
-                           overlay.contents.items())
+                [(kind, slug, owner) for (kind, slug), owner in overlay.slugs.items()])
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("version", _VERSION), ("seq", str(position.seq)),
-                 ("offset", str(position.offset)), ("hash", position.hash)],
-            )
+                 ("offset", str(position.offset)), ("hash", position.hash)])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        _write_stamp(self.path, self.stamp_path)
 
     def reset(self) -> None:
         self._forget()
-        self.db.executescript(
-            "DELETE FROM events; DELETE FROM slugs; DELETE FROM contents; DELETE FROM meta;")
+        self.stamp_path.unlink(missing_ok=True)
+        self.db.executescript("DELETE FROM events; DELETE FROM slugs; DELETE FROM meta; "
+                              "DELETE FROM corrections; DELETE FROM facts;")
 
     def sync(self, log_path: Path, tail: Position) -> None:
         """Bring the index up to ``tail`` (the log's last valid line), rebuilding if it is stale."""
@@ -259,25 +411,29 @@ class Index:
             self.reset()
             start = EMPTY
         overlay = MemoryCatalog(parent=self)
+        lines: dict[int, Line] = {}
         prev, seq, covered = start.hash, start.seq, start.offset
-        for line, end in scan_lines(log_path, start.offset):
-            if end > tail.offset:
-                break
+        for line, end in scan_lines(log_path, start.offset, tail.offset) if tail.seq else ():
             seq += 1
             try:
-                record = decode(line)
+                record = codec.decode(line)
                 if record["seq"] != seq or record["prev"] != prev:
                     raise ValueError("seq or prev does not continue the chain")
                 apply(overlay, seq, record["id"], record["type"], record["data"])
             except (ValueError, KeyError, TypeError, RuleError) as exc:
                 raise CorruptLog(f"cannot index this line: {exc}", line=seq) from None
-            prev, covered = line_hash(line), end
+            digest = hashlib.sha256(line).digest()
+            target = record["data"]["target"] if record["type"] == CORRECTED else None
+            lines[seq] = (end - len(line) - 1, len(line), digest, target)
+            prev, covered = digest.hex(), end
             if len(overlay.events) >= _COMMIT_EVERY:
-                self.commit(overlay, Position(seq, end, prev))
-                overlay = MemoryCatalog(parent=self)
+                self.commit(overlay, Position(seq, end, prev), lines)
+                overlay, lines = MemoryCatalog(parent=self), {}
         pos = Position(seq, covered, prev)
         if pos != tail:
             raise CorruptLog("the index could not be brought up to the log's tail",
                              line=tail.seq, seq=tail.seq)
-        self.commit(overlay, pos)
+        self.commit(overlay, pos, lines)
 
+
+__all__ = ["INDEX_FILE", "Index", "StaleIndex", "fact_digest"]

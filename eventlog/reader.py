@@ -16,13 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
-from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash
+from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash, parses
 from eventlog.errors import CheckpointMismatch, CorruptLog, LogNotFound, LogUnavailable
 
 LOG_FILE = "events.jsonl"
 _CHUNK = 1 << 20
+_BACK = 1 << 20
 
 
 def log_file(log_dir: str | os.PathLike[str]) -> Path:
@@ -57,33 +56,63 @@ class Position:
 EMPTY = Position(0, 0, GENESIS)
 
 
-def scan_lines(path: Path, start: int = 0) -> Iterator[tuple[bytes, int]]:
-    """Yield each complete line (without newline) from ``start`` with the offset just past it."""
+def scan_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int]]:
+    """Yield each complete line (without newline) in ``[start, end)`` with the offset past it.
+
+    ``end`` (default: the end of the file's last line that parses, fixed when the pass
+    starts) bounds the pass, so that a pass never joins bytes read before a recovery cut
+    them to bytes written after it. Bytes after the last newline are never yielded.
+    """
     with open(path, "rb") as fh:
+        if end is None:
+            end = stable_end(fh.fileno(), os.fstat(fh.fileno()).st_size)
         fh.seek(start)
         offset = start
-        pending = b""
-        while chunk := fh.read(_CHUNK):
-            buf = pending + chunk if pending else chunk
-            lines = buf.split(b"\n")
-            pending = lines.pop()
-            for line in lines:
+        pending: list[bytes] = []
+        while offset < end:
+            chunk = fh.read(min(_CHUNK, end - offset - sum(map(len, pending))))
+            if not chunk:
+                return
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                pending.append(chunk)  # a long line: joined once, when its newline comes
+                continue
+            buf = b"".join((*pending, chunk[: cut + 1])) if pending else chunk[: cut + 1]
+            pending = [chunk[cut + 1 :]] if cut + 1 < len(chunk) else []
+            for line in buf.split(b"\n")[:-1]:
                 offset += len(line) + 1
                 yield line, offset
 
 
-def looks_like_record(segment: bytes) -> bool:
-    """Whether bytes decode as a stored record: used to tell corruption from a torn tail."""
-    try:
-        value = orjson.loads(segment)
-    except orjson.JSONDecodeError:
-        return False
-    return type(value) is dict and "seq" in value and "prev" in value
+def _rfind_newline(fd: int, before: int) -> int:
+    """The offset of the last newline before ``before``, or -1; reads backwards in chunks."""
+    step = 1024
+    while before > 0:
+        begin = max(0, before - step)
+        block = os.pread(fd, before - begin, begin)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            return begin + cut
+        before, step = begin, min(step * 2, _BACK)
+    return -1
 
 
-def valid_line_follows(path: Path, offset: int) -> bool:
-    """Whether any line after ``offset`` decodes as a record (then the damage is not a tail)."""
-    return any(looks_like_record(line) for line, _ in scan_lines(path, offset))
+def stable_end(fd: int, size: int) -> int:
+    """Where the torn tail starts: just past the last complete line that parses as JSON.
+
+    The one rule for what a crash may have left: bytes after that line (a partial line,
+    zero bytes, complete lines that are not JSON at all) are a torn tail, which recovery
+    may cut. Everything before it is the log; a line there that cannot be read as a
+    record is damage, refused by appends, readers and ``verify`` alike.
+    """
+    newline = _rfind_newline(fd, size)
+    while newline >= 0:
+        before = _rfind_newline(fd, newline)
+        length = newline - before - 1
+        if length <= MAX_LINE and parses(os.pread(fd, length, before + 1)):
+            return newline + 1
+        newline = before
+    return 0
 
 
 def line_ending_at(path: Path, offset: int) -> bytes | None:
@@ -156,10 +185,8 @@ class LogReader:
         for line, end in scan_lines(self.path, start.offset):
             try:
                 record = decode(line)
-            except ValueError:
-                if valid_line_follows(self.path, end - len(line) - 1):
-                    raise CorruptLog("line is not a valid record", line=seq + 1) from None
-                return
+            except ValueError as exc:
+                raise CorruptLog(f"line is not a valid record: {exc}", line=seq + 1) from None
             seq = record["seq"]
             self._seq, self._end, self._line = seq, end, line
             yield record

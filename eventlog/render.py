@@ -34,7 +34,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
                               f"{_replaces(d)}"),
     catalog.OFFER: lambda d: f"offer {_flow(d)} as of {d['as_of']}",
     catalog.NOTE: lambda d: str(d["text"]),
-    catalog.SOURCE: lambda d: (f"document {d['document']}: {d['outlet']}"
+    catalog.SOURCE: lambda d: (f"document {d['document']}: {d.get('outlet', 'no outlet named')}"
                                + (f" of {d['published_on']}" if "published_on" in d else "")),
     catalog.CORRECTED: lambda d: (f"corrects {d['target']}: {', '.join(d['changes'])} "
                                   f"({d['reason']})"),

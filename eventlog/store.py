@@ -20,10 +20,11 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import orjson
 from pydantic import ValidationError
 
-from eventlog.codec import MAX_LINE
+from eventlog import codec
+from eventlog.catalog import CORRECTED
+from eventlog.codec import MAX_LINE, LineBuilder
 from eventlog.collector import collector_paused
 from eventlog.durable import (
     FAILPOINT_ENV,
@@ -41,10 +42,10 @@ from eventlog.durable import (
     utc_stamp,
     write_batch,
 )
-from eventlog.errors import InvalidEvent, LogUnavailable, SeqConflict
-from eventlog.events import EVENT_TYPES, IDENTITY_FIELDS, SCHEMA_VERSION, SUBMISSION, dump_data
-from eventlog.index import Index
-from eventlog.reader import Position, log_file
+from eventlog.errors import CorruptLog, InvalidEvent, LogUnavailable, SeqConflict
+from eventlog.events import SUBMISSION, dump_data
+from eventlog.index import Index, Line, StaleIndex
+from eventlog.reader import EMPTY, Position, log_file
 from eventlog.rules import (
     MemoryCatalog,
     RuleError,
@@ -56,7 +57,7 @@ from eventlog.rules import (
 from eventlog.tail import Tail, read_tail
 
 __all__ = [
-    "FAILPOINT_ENV", "LOCK_FILE", "PENDING_FILE", "QUARANTINE_DIR", "Appended", "Tail",
+    "FAILPOINT_ENV", "LOCK_FILE", "PENDING_FILE", "QUARANTINE_DIR", "Appended", "Results", "Tail",
     "append", "default_user", "init_log", "parse_submissions", "read_tail", "utc_stamp",
 ]
 
@@ -69,11 +70,23 @@ class Appended(NamedTuple):
     type: str
     prev: str | None
     hash: str | None
-    status: str  # "appended", or "exists" for an idempotent repeat (prev and hash then None)
+    status: str  # "appended", or "exists" for an idempotent repeat (the existing line's)
 
     def as_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "id": self.id, "type": self.type, "prev": self.prev,
                 "hash": self.hash, "status": self.status}
+
+
+class Results(list[Appended]):
+    """The outcome of each submitted event, in order, and whether the clock was behind.
+
+    ``pinned_to`` is set when this machine's clock read earlier than the log's last
+    ``recorded_at``: ``recorded_at`` never decreases along the log, so the batch was
+    stamped with that later time instead (a clock that once ran ahead pins every later
+    stamp until real time catches up; the CLI warns).
+    """
+
+    pinned_to: str | None = None
 
 
 def default_user() -> str:
@@ -136,13 +149,11 @@ def parse_submissions(items: Sequence[Any]) -> list[Parsed]:
                 raise InvalidEvent(f"duplicate id '{model.id}' (also event {seen[model.id]})",
                                    index=index, field="id")
             seen[model.id] = index
-        data = dump_data(model.data)
         try:
-            # spliced into the stored line, so that data is dumped once; an exact-size copy,
-            # as orjson returns its whole output buffer (about 4 KiB) as the bytes object
-            blob = bytes(memoryview(orjson.dumps(data)))
-        except TypeError:  # only what the codec can write: integers must fit in 64 bits
-            raise InvalidEvent("a value cannot be stored: integers must fit in 64 bits",
+            data = dump_data(model.data)
+            blob = codec.data_json(data)
+        except (ValueError, TypeError) as exc:  # only what the codec can write
+            raise InvalidEvent(f"a value cannot be stored: {codec.unencodable(exc)}",
                                index=index, field="data") from None
         parsed.append((model.id, model.type, data, blob))
     return parsed
@@ -159,17 +170,19 @@ def append(
     by: str | None = None,
     expect_seq: int | None = None,
     now: dt.datetime | None = None,
-    allow_duplicate: bool = False,
     dry_run: bool = False,
-) -> list[Appended]:
+    allow_duplicate: bool = False,
+) -> Results:
     """Append a batch of submitted events, all or nothing; durable when it returns.
 
-    ``dry_run``: every check, nothing written (no recovery of an earlier crash either);
-    returns what would be appended. ``allow_duplicate``: accept a fact identical to a
-    current fact under a new id (another report of the same).
-
     Raises ``InvalidEvent`` (nothing written), ``SeqConflict`` (``expect_seq``
-    is not the last seq), ``CorruptLog``, ``LogNotFound`` or ``LogUnavailable``.
+    is not the last seq, and the batch is not a pure repeat), ``CorruptLog``,
+    ``LogNotFound`` or ``LogUnavailable``. Before checking the batch, an append
+    completes the recovery of an earlier crash (a pending batch rolled forward), which
+    it does even if it then refuses the batch. With ``dry_run`` every check is made
+    against the log as it is, nothing is written, no recovery is performed, and the
+    results say what would be appended. ``allow_duplicate`` accepts a fact identical to
+    a current fact under a new id (another report of the same); without it that is refused.
     """
     log_dir = Path(log_dir)
     batch = parse_submissions(items)
@@ -178,13 +191,18 @@ def append(
     path = log_file(log_dir)
     with locked(log_dir):
         created = not path.exists()
+        flags = os.O_RDONLY if dry_run else os.O_RDWR | os.O_CREAT | os.O_APPEND
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+            fd = os.open(path, flags | os.O_NOFOLLOW, 0o644)
+        except FileNotFoundError:
+            fd = os.open(os.devnull, os.O_RDONLY)  # a dry run against a log not yet made
         except OSError as exc:
             raise LogUnavailable(str(path), exc.strerror or str(exc)) from None
         try:
+            if created and not dry_run:
+                os.fchmod(fd, 0o644)
             return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now,
-                                  allow_duplicate, dry_run)
+                                  dry_run, allow_duplicate)
         except (OSError, sqlite3.Error) as exc:  # quarantine or index: the log is unchanged
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise LogUnavailable(str(log_dir), reason) from None
@@ -200,91 +218,110 @@ def _append_locked(
     recorded_by: str,
     expect_seq: int | None,
     now: dt.datetime | None,
+    dry_run: bool,
     allow_duplicate: bool = False,
-    dry_run: bool = False,
-) -> list[Appended]:
+) -> Results:
     path = log_file(log_dir)
-    tail = read_tail(path) if dry_run else finish_batch(log_dir, fd, read_tail(path))
-    stale = expect_seq is not None and expect_seq != tail.position.seq
-    index = Index(log_dir)
+    tail = read_tail(path) if path.exists() else Tail(EMPTY, None, 0)
+    if not dry_run:
+        tail = finish_batch(log_dir, fd, tail)
+    index = Index(log_dir, fd)
     try:
-        index.sync(path, tail.position)
-        index.preload(item[0] for item in batch if item[0] is not None)
-        index.preload_slugs((kind, item[2][kind]) for item in batch
-                            if (kind := IDENTITY_FIELDS.get(item[1])) is not None)
-        overlay = MemoryCatalog(parent=index)
         stamp = utc_stamp(now)
+        pinned = None
         if tail.record is not None and tail.record["recorded_at"] > stamp:
-            stamp = tail.record["recorded_at"]  # never decreasing along the log
-        try:
-            results, lines = _stage(overlay, batch, tail.position, stamp, recorded_by,
-                                    allow_duplicate)
-        except InvalidEvent:
-            if stale:
-                raise SeqConflict(expect_seq or 0, tail.position.seq) from None
-            raise
-        if stale and lines:  # a retry of what is already in the log is "exists" regardless
-            raise SeqConflict(expect_seq or 0, tail.position.seq)
+            stamp = pinned = tail.record["recorded_at"]  # never decreasing along the log
+        for attempt in (1, 2):
+            try:
+                index.sync(path, tail.position)
+                overlay = MemoryCatalog(parent=index)
+                results, lines = _stage(index, overlay, batch, tail.position, stamp,
+                                        recorded_by, allow_duplicate)
+                break
+            except StaleIndex:
+                if attempt == 2:
+                    raise CorruptLog("the append index cannot be rebuilt to agree with the "
+                                     "log", line=tail.position.seq) from None
+                index.reset()  # a row disagreed with the log: rebuild it from the log
+        if expect_seq is not None and expect_seq != tail.position.seq and lines:
+            raise SeqConflict(expect_seq, tail.position.seq)
+        results.pinned_to = pinned if lines else None
         if not lines or dry_run:
             return results
         if tail.torn:
             quarantine(log_dir, fd, tail)
-        data = b"".join(lines)
+        data = b"".join(line + b"\n" for line, _ in lines)
         try:
             if len(lines) > 1:
                 begin_batch(log_dir, tail.position.offset, data)
             write_batch(fd, data, log_dir if created else None)
         except OSError as exc:
             cut_back(fd, tail.position.offset)
-            end_batch(log_dir)
+            end_batch(log_dir, durable=True)
             raise LogUnavailable(str(path), f"write failed: {exc.strerror or exc}") from None
         if len(lines) > 1:
             end_batch(log_dir)
-        last = results[-1] if results[-1].status == "appended" else next(
-            r for r in reversed(results) if r.status == "appended")
-        assert last.hash is not None
-        with suppress(sqlite3.Error):  # the batch is durable; the next sync catches the index up
-            index.commit(overlay, Position(last.seq, tail.position.offset + len(data), last.hash))
+        _after_write(log_dir, index, overlay, tail.position, lines)
         return results
     finally:
         index.close()
 
 
+def _after_write(log_dir: Path, index: Index, overlay: MemoryCatalog, before: Position,
+                 lines: list[tuple[bytes, str | None]]) -> None:
+    """Everything that follows the durable write, still under the lock: one place to extend.
+
+    The batch is durable here; a failure of a step below must not undo it (the next
+    append's ``sync`` catches the index up).
+    """
+    where: dict[int, Line] = {}
+    offset, seq = before.offset, before.seq
+    for line, target in lines:
+        seq += 1
+        digest_bytes = hashlib.sha256(line).digest()
+        where[seq] = (offset, len(line), digest_bytes, target)
+        offset += len(line) + 1
+    head = Position(seq, offset, digest_bytes.hex())
+    with suppress(sqlite3.Error, OSError):
+        index.commit(overlay, head, where)
+
+
 def _stage(
+    index: Index,
     overlay: MemoryCatalog,
     batch: list[Parsed],
     position: Position,
     stamp: str,
     recorded_by: str,
     allow_duplicate: bool = False,
-) -> tuple[list[Appended], list[bytes]]:
+) -> tuple[Results, list[tuple[bytes, str | None]]]:
     """Check each event against the log and the batch so far; build the lines to write.
 
-    A line is spliced from its parts, byte for byte what ``codec.encode`` writes of the
-    record (compact, keys in the canonical order): the data's JSON from validation is
-    reused rather than dumped again, and what every line of the batch shares is dumped once.
+    Returns the results and each new line (without newline) with, for a correction,
+    the id of its target (the index keeps a fact's corrections).
     """
-    results: list[Appended] = []
-    lines: list[bytes] = []
+    results = Results()
+    lines: list[tuple[bytes, str | None]] = []
     seq, prev = position.seq, position.hash
-    dumps, sha256 = orjson.dumps, hashlib.sha256
-    types = {name: dumps(name) for name in EVENT_TYPES}
-    middle = b',"v":%d,"data":' % SCHEMA_VERSION
-    suffix = b',"recorded_at":' + dumps(stamp) + b',"recorded_by":' + dumps(recorded_by)
-    suffix += b',"prev":"'
-    for index, (event_id, event_type, submitted, submitted_blob) in enumerate(batch, start=1):
+    build = LineBuilder(stamp, recorded_by).line
+    for number, (event_id, event_type, submitted, submitted_blob) in enumerate(batch, start=1):
         data, blob = submitted, submitted_blob
-        if event_type == "fact.corrected":  # store changes as the corrected fact stores them
+        if event_type == CORRECTED:  # store changes as the corrected fact stores them
             data = stored_changes(overlay, submitted)
             if data is not submitted:
-                blob = bytes(memoryview(dumps(data)))
+                blob = codec.data_json(data)
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
-            if existing.type == event_type and existing.digest == digest(event_type, data):
-                results.append(Appended(existing.seq, event_id, event_type, None, None, "exists"))
+            stored = index.line_of(existing)
+            if (existing.type == event_type
+                    and digest(event_type, codec.decode(stored)["data"]) == digest(event_type,
+                                                                                  data)):
+                results.append(Appended(existing.seq, event_id, event_type,
+                                        codec.prev_of(stored), codec.line_hash(stored),
+                                        "exists"))
                 continue
             raise InvalidEvent(f"id '{event_id}' already exists (seq {existing.seq}) "
-                               "with other content", index=index, field="id")
+                               "with other content", index=number, field="id")
         new_id = event_id or uuid.uuid4().hex
         seq += 1
         try:
@@ -292,27 +329,22 @@ def _stage(
                 check_duplicate(overlay, event_type, data)
             admit(overlay, seq, new_id, event_type, data, blob, recorded_on=stamp[:10])
         except RuleError as exc:
-            raise InvalidEvent(str(exc), index=index, field=exc.field) from None
-        # an id matches ``EventId`` (or is hex): letters, digits and ``._:-``, never escaped
-        line = b"".join((b'{"seq":%d,"id":"' % seq, new_id.encode(), b'","type":',
-                         types[event_type], middle, blob, suffix, prev.encode(), b'"}'))
+            raise InvalidEvent(str(exc), index=number, field=exc.field) from None
+        line = build(seq, new_id, event_type, blob, prev)
         if len(line) > MAX_LINE:
             raise InvalidEvent(f"the stored line would be {len(line)} bytes, over the "
-                               f"{MAX_LINE}-byte limit", index=index)
-        lines.append(line + b"\n")
-        new_hash = sha256(line).hexdigest()
+                               f"{MAX_LINE}-byte limit", index=number)
+        lines.append((line, data["target"] if event_type == CORRECTED else None))
+        new_hash = hashlib.sha256(line).hexdigest()
         results.append(Appended(seq, new_id, event_type, prev, new_hash, "appended"))
         prev = new_hash
     return results, lines
 
 
-
-
-
 def init_log(log_dir: str | os.PathLike[str]) -> Path:
     """Create the log directory and an empty ``events.jsonl`` (durably) if missing."""
     log_dir = Path(log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
     check_dir(log_dir)
     path = log_file(log_dir)
     if not path.exists():

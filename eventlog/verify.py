@@ -9,6 +9,7 @@ begins with exactly that prefix, which also exposes an edit or cut at the tail.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from array import array
 from dataclasses import dataclass
@@ -19,20 +20,20 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from eventlog.codec import (
-    _TIMESTAMP_RE,
     GENESIS,
     MAX_LINE,
-    RECORD_KEYS,
     Record,
     check_envelope,
     decode,
     line_hash,
     upcast,
+    well_formed,
 )
 from eventlog.collector import collector_paused
+from eventlog.durable import LOCK_FILE
 from eventlog.errors import CorruptLog, InvalidEvent
-from eventlog.events import FACT_DATA, SCHEMA_VERSION, SUBMISSION, CorrectionData, RetractionData
-from eventlog.reader import Position, existing_log, scan_lines, valid_line_follows
+from eventlog.events import FACT_DATA, SUBMISSION, CorrectionData, RetractionData
+from eventlog.reader import Position, existing_log, scan_lines, stable_end
 from eventlog.rules import MemoryCatalog, RuleError, admit
 
 _DATA_MODELS: dict[str, type[BaseModel]] = {
@@ -54,7 +55,7 @@ class Checkpoint:
     @classmethod
     def parse(cls, text: str) -> Checkpoint:
         seq, sep, digest = text.partition(":")
-        if not sep or not seq.isdigit() or len(digest) != 64 or not all(
+        if not sep or not (seq.isascii() and seq.isdigit()) or len(digest) != 64 or not all(
             c in "0123456789abcdef" for c in digest
         ):
             raise InvalidEvent(f"checkpoint must be SEQ:HASH (64 lowercase hex), got {text!r}")
@@ -70,6 +71,8 @@ class Report:
     torn_bytes: int
     """Bytes after the last valid line left by a crash: a warning, not corruption."""
     checkpoint: Checkpoint | None
+    in_flight: bool | None = False
+    """Whether an appender held the lock when the torn bytes were seen (None: unknown)."""
 
 
 @collector_paused
@@ -80,6 +83,8 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
     """``ends[n]``: the offset just past line n, so that a fact's line can be read back."""
     with open(path, "rb") as fh:
         fd = fh.fileno()
+        size = os.fstat(fd).st_size
+        stop = stable_end(fd, size)
 
         def load(seq: int) -> dict[str, Any]:
             # A fact's original data, read back from its line (already verified) when a
@@ -90,12 +95,9 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
 
         catalog = MemoryCatalog(digests=False, load=load)
         prev, stamp, number, end = GENESIS, "", 0, 0
-        for line, line_end in scan_lines(path):
+        for line, line_end in scan_lines(path, 0, stop):
             number += 1
-            record = _check_line(catalog, line, number, prev, stamp, path, line_end)
-            if record is None:
-                number -= 1
-                break
+            record = _check_line(catalog, line, number, prev, stamp)
             prev, stamp, end = line_hash(line), record["recorded_at"], line_end
             ends.append(line_end)
             if checkpoint is not None and number == checkpoint.seq and prev != checkpoint.hash:
@@ -104,49 +106,43 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
     if checkpoint is not None and checkpoint.seq > number:
         raise CorruptLog(f"the log ends at seq {number} but the checkpoint names seq "
                          f"{checkpoint.seq}: lines were removed", line=number + 1)
-    size = path.stat().st_size
-    return Report(Position(number, end, prev), number, size - end, checkpoint)
+    return Report(Position(number, end, prev), number, size - end, checkpoint,
+                  writer_active(Path(log_dir)) if size > end else False)
 
 
-def _well_formed(raw: Record, line: bytes, number: int, prev: str, stamp: str) -> bool:
-    """Whether a decoded line passes every check before the schema's, the common case.
+def writer_active(log_dir: Path) -> bool | None:
+    """Whether an appender holds the lock now (then a torn tail may be a write in flight).
 
-    A shortcut only: it accepts nothing the full checks in ``_check_line`` refuse, and
-    anything it does not accept goes through them, so every error is reported as before.
+    None when the lock file cannot be opened to ask. Only a hint: a writer may take
+    the lock just after this asks, or a crashed writer's tail may be found by one.
     """
-    if len(line) > MAX_LINE or tuple(raw) != RECORD_KEYS:
+    try:
+        fd = os.open(log_dir / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
         return False
-    seq, event_id, event_type, version, data, recorded_at, recorded_by, line_prev = (
-        raw.values())
-    return (
-        type(seq) is int and seq == number
-        and type(event_id) is str and event_id != ""
-        and type(event_type) is str and event_type != ""
-        and type(recorded_by) is str and recorded_by != ""
-        and type(version) is int and version == SCHEMA_VERSION and type(data) is dict
-        and line_prev == prev  # ``prev`` is a verified hash: 64 lowercase hex digits
-        and ((stamp != "" and recorded_at == stamp)
-             or (type(recorded_at) is str and _TIMESTAMP_RE.fullmatch(recorded_at) is not None
-                 and recorded_at >= stamp))
-    )
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return False
 
 
-def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str, stamp: str,
-                path: Path, line_end: int) -> Record | None:
-    """Check one line; return its record, or None when it begins a torn tail."""
+def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
+                stamp: str) -> Record:
+    """Check one line before the torn tail (``reader.stable_end``): each must be a record."""
     try:
         raw = orjson.loads(line)
     except orjson.JSONDecodeError:
-        if valid_line_follows(path, line_end - len(line) - 1):
-            raise CorruptLog("not valid JSON, and valid lines follow it", line=number) from None
-        return None
+        raise CorruptLog("not valid JSON, and valid lines follow it", line=number) from None
     if type(raw) is not dict:
-        # The same rule as the append path's: only a JSON object can be a record, so
-        # anything else with nothing valid after it is a torn tail, not corruption.
-        if valid_line_follows(path, line_end - len(line) - 1):
-            raise CorruptLog("not a JSON object, and valid lines follow it", line=number)
-        return None
-    if _well_formed(raw, line, number, prev, stamp):
+        raise CorruptLog("not a JSON object: not a record", line=number)
+    if well_formed(raw, len(line), number, prev, stamp):
         return _check_data(catalog, raw, number, number)
     seq = raw.get("seq") if type(raw.get("seq")) is int else None
     try:

@@ -55,3 +55,13 @@ def test_every_event_type_has_a_show_summary() -> None:
     assert set(SUMMARIES) == set(catalog.EVENT_TYPES)
     lines = {summary({"type": t, "data": d}) for t, d in samples.items()}  # type: ignore[typeddict-item]
     assert len(lines) == len(samples)
+
+
+def test_source_options_are_the_source_model_fields() -> None:
+    """`report`, `correct` and `retract` offer one option per field of ``Source``, no more."""
+    from eventlog.cli_report import _SOURCE_CHOICES, _SOURCE_HELP, _SOURCE_REQUIRED
+
+    fields = events.Source.model_fields
+    assert list(_SOURCE_HELP) == list(fields)
+    assert {n for n, f in fields.items() if f.is_required()} == set(_SOURCE_REQUIRED)
+    assert _SOURCE_CHOICES["party"] == _literal(fields["party"].annotation)

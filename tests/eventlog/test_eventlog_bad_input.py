@@ -373,9 +373,10 @@ CASES = {
         line({"type": "source.recorded",
               "data": {"document": "d-1", "outlet": "Reuters", "sha256": "ABC"}}),
         "data.sha256", "String should match pattern"),
-    "document-without-outlet": Case(
-        line({"type": "source.recorded", "data": {"document": "d-1"}}), "data.outlet",
-        "field required"),
+    # a document may name no outlet (report 000 of the archive names none), never a blank one
+    "document-with-a-blank-outlet": Case(
+        line({"type": "source.recorded", "data": {"document": "d-1", "outlet": "  "}}),
+        "data.outlet", "must not be only whitespace"),
     "supersedes-an-unknown-id": Case(line(transfer(supersedes="ghost")), "supersedes",
                                      "unknown event id 'ghost'"),
     "supersedes-another-type": Case(line(transfer(supersedes="offer-1")), "supersedes",

@@ -209,8 +209,9 @@ def test_report_expect_seq_conflict_exits_3(seeded: Path, cli: Run) -> None:
 
 
 def test_idempotent_reappend_reports_the_existing_seq(seeded: Path, cli: Run, seed: Seed) -> None:
-    """Re-appending an event with the same id, type and data is a no-op reporting its seq."""
+    """Re-appending an event with the same id, type and data is a no-op reporting its line."""
     before = (seeded / "events.jsonl").read_bytes()
+    lines = before.split(b"\n")
     result = cli("append", input=json.dumps(seed[2]))
     assert result.exit_code == 0, result.output
     assert out_lines(result) == [
@@ -218,8 +219,8 @@ def test_idempotent_reappend_reports_the_existing_seq(seeded: Path, cli: Run, se
             "seq": 3,
             "id": "tr-ua",
             "type": "transfer.reported",
-            "prev": None,
-            "hash": None,
+            "prev": hashlib.sha256(lines[1]).hexdigest(),
+            "hash": hashlib.sha256(lines[2]).hexdigest(),
             "status": "exists",
         }
     ]

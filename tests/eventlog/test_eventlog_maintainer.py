@@ -401,3 +401,45 @@ def test_interval_dates_are_accepted(seeded: Path, cli: Run) -> None:
                  *SRC_ARGS)
     assert result.exit_code == 0, result.output
     assert records(seeded)[-1]["data"]["occurred_on"] == "2025-06/2025-12"
+
+
+def test_exists_carries_the_existing_prev_and_hash(seeded: Path, cli: Run) -> None:
+    """An `exists` reply prints the existing line's prev and hash, not nulls."""
+    event = {"id": "n-9", "type": "note.recorded", "data": {"text": "t", "source": {
+        "attributed_to": "x", "party": "UA"}}}
+    first = json.loads(cli("append", input=json.dumps(event)).stdout)
+    again = json.loads(cli("append", input=json.dumps(event)).stdout)
+    assert again == {**first, "status": "exists"}
+    assert again["prev"] is not None and again["hash"] is not None
+
+
+def test_source_add_of_a_non_utf8_file_is_one_error_line(
+        seeded: Path, cli: Run, tmp_path: Path) -> None:
+    """A document that is not UTF-8 text is refused with one Error line, nothing written."""
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"%PDF-1.4 \xff\xfe")
+    before = (seeded / "events.jsonl").read_bytes()
+    result = cli("source", "add", str(path), "--slug", "scan")
+    assert result.exit_code == 1
+    assert error_line(result) == f"Error: {path}: not UTF-8 text (bad byte at offset 9)"
+    assert before == (seeded / "events.jsonl").read_bytes()
+
+
+def test_exchange_accounts_must_match_the_rounds(seeded: Path, cli: Run) -> None:
+    """Two accounts for three rounds is a usage error naming the option, nothing written."""
+    args = [a if a != "390/390,307/307,303/303" else "390/390,307/307" for a in EXCHANGE]
+    args = [a for a in args if a not in {"--document", "reuters-may"}]
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "Error: Invalid value for --ua-account: 2 accounts for 3 rounds: give one TO_UA/TO_RU "
+        "per --round, comma-separated")
+
+
+def test_dry_run_of_a_correction_names_its_change(seeded: Path, cli: Run) -> None:
+    """A correction's dry run says which fact it corrects and how, and writes nothing."""
+    result = cli("correct", "tr-ua", "--count", "6058", "--reason", "typo", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "  corrects tr-ua: count={'value': 6058, 'qualifier': 'exact'}")
+    assert len(records(seeded)) == 7

@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from eventlog.catalog import date_span
 from eventlog.codec import GENESIS, decode, encode, line_hash
 from eventlog.events import SUBMISSION, dump_data
 from eventlog.reader import LogReader
@@ -40,9 +41,15 @@ qualifiers = st.sampled_from(["exact", "at_least", "at_most", "about"])
 
 @st.composite
 def dates(draw: st.DrawFn) -> str:
-    """A real calendar date at year, month or day precision."""
+    """A real calendar date at year, month or day precision, or an interval of two."""
     day = draw(st.dates(dt.date(1990, 1, 1), dt.date(2025, 12, 31)))  # none in the future
-    return day.isoformat()[: draw(st.sampled_from([4, 7, 10]))]
+    start = day.isoformat()[: draw(st.sampled_from([4, 7, 10]))]
+    if draw(st.integers(0, 4)) > 0:
+        return start
+    latest = dt.date.fromisoformat(date_span(start)[1])  # an end never ends before it
+    end = draw(st.dates(latest, dt.date(2025, 12, 31))).isoformat()[
+        : draw(st.sampled_from([4, 7, 10]))]
+    return f"{start}/{end}"
 
 
 @st.composite
@@ -61,13 +68,15 @@ urls = st.builds(
 )
 
 
-@st.composite
-def sources(draw: st.DrawFn) -> dict[str, Any]:
+def draw_source(draw: st.DrawFn, world: World, refs: Refs) -> dict[str, Any]:
+    """A source; sometimes citing a live document (added to ``refs``) or marked inferred."""
     source = {"attributed_to": draw(texts), "party": draw(st.sampled_from(["UA", "RU", "other"]))}
-    optional = {"outlet": texts, "url": urls, "published_on": dates(), "quote": texts}
+    optional = {"outlet": texts, "url": urls, "published_on": dates(), "quote": texts,
+                "attribution": st.just("inferred")}
     for key, values in optional.items():
         if draw(st.booleans()):
             source[key] = draw(values)
+    _link(draw, world, source, refs, "document")
     return source
 
 
@@ -94,6 +103,7 @@ class World:
 
     agreements: list[str] = field(default_factory=list)
     rounds: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
     facts: dict[str, Fact] = field(default_factory=dict)
     counter: int = 0
 
@@ -102,7 +112,8 @@ class World:
         return f"{prefix}-{self.counter}"
 
     def slugs(self, kind: str) -> list[str]:
-        return self.agreements if kind == "agreement" else self.rounds
+        return {"agreement": self.agreements, "round": self.rounds,
+                "document": self.documents}[kind]
 
     def live(self, refs: set[tuple[str, str]]) -> bool:
         return all(slug in self.slugs(kind) for kind, slug in refs)
@@ -143,6 +154,14 @@ def draw_fact(draw: st.DrawFn, world: World, kind: str) -> tuple[dict[str, Any],
         _optional(draw, data, "label", texts)
         _optional(draw, data, "mediators", st.lists(texts, max_size=3))
         world.rounds.append(data["round"])
+    elif kind == "source.recorded":
+        data = {"document": world.fresh("doc")}
+        _optional(draw, data, "outlet", texts)
+        _optional(draw, data, "title", texts)
+        _optional(draw, data, "published_on", dates())
+        _optional(draw, data, "language", st.sampled_from(["uk", "ru", "en-GB"]))
+        _optional(draw, data, "sha256", st.text("0123456789abcdef", min_size=64, max_size=64))
+        world.documents.append(data["document"])
     elif kind == "note.recorded":
         data = {"text": draw(texts)}
         _link(draw, world, data, refs, draw(st.sampled_from(["round", "agreement"])))
@@ -163,7 +182,9 @@ def draw_fact(draw: st.DrawFn, world: World, kind: str) -> tuple[dict[str, Any],
             scope: dict[str, Any] = {}
             _link(draw, world, scope, refs, "agreement")
             data["scope"] = scope or {"since": draw(dates())}
-    data["source"] = draw(sources())
+    if kind == "source.recorded":
+        return data, refs
+    data["source"] = draw_source(draw, world, refs)
     return data, refs
 
 
@@ -178,6 +199,9 @@ def draw_changes(draw: st.DrawFn, fact_type: str, marker: int) -> dict[str, Any]
     elif fact_type == "round.recorded":
         options = {"occurred_on": dates(), "label": texts, "mediators": st.lists(texts, max_size=2)}
         changed = {"label": f"label {marker}"}
+    elif fact_type == "source.recorded":
+        options = {"title": texts, "outlet": texts, "published_on": dates()}
+        changed = {"note": f"note {marker}"}
     else:
         options = {"text": texts}
         changed = {"text": f"text {marker}"}
@@ -195,6 +219,7 @@ def draw_event(draw: st.DrawFn, world: World) -> Event:
         "total.reported",
         "offer.reported",
         "note.recorded",
+        "source.recorded",
     ]
     if world.rounds:
         choices.append("transfer.reported")
@@ -222,11 +247,12 @@ def draw_event(draw: st.DrawFn, world: World) -> Event:
     else:
         data, refs = draw_fact(draw, world, event_type)
         event["data"] = data
-        slug_kind = {"agreement.recorded": "agreement", "round.recorded": "round"}.get(event_type)
+        slug_kind = {"agreement.recorded": "agreement", "round.recorded": "round",
+                     "source.recorded": "document"}.get(event_type)
         slug = (slug_kind, data[slug_kind]) if slug_kind else None
         world.facts[event_id] = Fact(event_type, refs, slug)
     if event_type in ("fact.corrected", "fact.retracted") and draw(st.booleans()):
-        event["data"]["source"] = draw(sources())
+        event["data"]["source"] = draw_source(draw, world, set())
     if draw(st.integers(0, 3)) == 0:
         del event["id"]  # the store generates one; the event can no longer be targeted
         world.facts.pop(event_id, None)

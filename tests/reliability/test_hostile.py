@@ -27,7 +27,7 @@ from eventlog.verify import verify
 from reliability.conftest import log_bytes, note
 
 DERIVED = (".lock", ".index.sqlite", ".index.sqlite-journal", ".index.sqlite-wal",
-           ".index.sqlite-shm", ".pending")
+           ".index.sqlite-shm", ".index.stamp", ".pending")
 
 
 def _snapshot(root: Path) -> dict[str, Any]:
