@@ -146,7 +146,10 @@ def _store(log_dir: Path) -> Iterator[tuple[Path, Position, TreeStore]]:
         tail = read_tail(path).position
         try:
             with TreeStore(log_dir) as store:
-                store.sync(path, tail)
+                try:
+                    store.sync(path, tail)
+                except sqlite3.DatabaseError:  # damaged in place: derived, so start again
+                    store.discard().sync(path, tail)
                 yield path, tail, store
         except sqlite3.Error as exc:
             raise LogUnavailable(str(log_dir / TREE_FILE), f"the tree store failed: {exc} "

@@ -12,7 +12,7 @@ valid line is not a tail: it is corruption, and the reader refuses to go past it
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +56,6 @@ class Position:
 EMPTY = Position(0, 0, GENESIS)
 
 
-_between_reads: Callable[[], None] | None = None
-"""Called between two reads of a pass, for tests that interleave a writer deterministically."""
-
-
 def scan_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int]]:
     """Yield each complete line (without newline) in ``[start, end)`` with the offset past it.
 
@@ -74,8 +70,6 @@ def scan_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[t
         offset = start
         pending: list[bytes] = []
         while offset < end:
-            if _between_reads is not None:
-                _between_reads()
             chunk = fh.read(min(_CHUNK, end - offset - sum(map(len, pending))))
             if not chunk:
                 return

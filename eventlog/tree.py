@@ -70,9 +70,19 @@ class TreeStore:
         try:
             return self._connect()
         except sqlite3.DatabaseError:  # derived data: a damaged store is thrown away
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._remove_files()
             return self._connect()
+
+    def _remove_files(self) -> None:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def discard(self) -> TreeStore:
+        """Throw this (damaged) store away and start a new, empty one in its place."""
+        self.db.close()
+        self._remove_files()
+        self.db = self._connect()
+        return self
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)

@@ -20,20 +20,19 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from eventlog.codec import (
-    _TIMESTAMP_RE,
     GENESIS,
     MAX_LINE,
-    RECORD_KEYS,
     Record,
     check_envelope,
     decode,
     line_hash,
     upcast,
+    well_formed,
 )
 from eventlog.collector import collector_paused
 from eventlog.durable import LOCK_FILE
 from eventlog.errors import CorruptLog, InvalidEvent
-from eventlog.events import FACT_DATA, SCHEMA_VERSION, SUBMISSION, CorrectionData, RetractionData
+from eventlog.events import FACT_DATA, SUBMISSION, CorrectionData, RetractionData
 from eventlog.reader import Position, existing_log, scan_lines, stable_end
 from eventlog.rules import MemoryCatalog, RuleError, admit
 
@@ -134,29 +133,6 @@ def writer_active(log_dir: Path) -> bool | None:
     return False
 
 
-def _well_formed(raw: Record, line: bytes, number: int, prev: str, stamp: str) -> bool:
-    """Whether a decoded line passes every check before the schema's, the common case.
-
-    A shortcut only: it accepts nothing the full checks in ``_check_line`` refuse, and
-    anything it does not accept goes through them, so every error is reported as before.
-    """
-    if len(line) > MAX_LINE or tuple(raw) != RECORD_KEYS:
-        return False
-    seq, event_id, event_type, version, data, recorded_at, recorded_by, line_prev = (
-        raw.values())
-    return (
-        type(seq) is int and seq == number
-        and type(event_id) is str and event_id != ""
-        and type(event_type) is str and event_type != ""
-        and type(recorded_by) is str and recorded_by != ""
-        and type(version) is int and version == SCHEMA_VERSION and type(data) is dict
-        and line_prev == prev  # ``prev`` is a verified hash: 64 lowercase hex digits
-        and ((stamp != "" and recorded_at == stamp)
-             or (type(recorded_at) is str and _TIMESTAMP_RE.fullmatch(recorded_at) is not None
-                 and recorded_at >= stamp))
-    )
-
-
 def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
                 stamp: str) -> Record:
     """Check one line before the torn tail (``reader.stable_end``): each must be a record."""
@@ -166,7 +142,7 @@ def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
         raise CorruptLog("not valid JSON, and valid lines follow it", line=number) from None
     if type(raw) is not dict:
         raise CorruptLog("not a JSON object: not a record", line=number)
-    if _well_formed(raw, line, number, prev, stamp):
+    if well_formed(raw, len(line), number, prev, stamp):
         return _check_data(catalog, raw, number, number)
     seq = raw.get("seq") if type(raw.get("seq")) is int else None
     try:

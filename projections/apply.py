@@ -78,6 +78,8 @@ class Step:
         self.versions: list[tuple[Any, ...]] = []
         self.closes: list[tuple[int, str, int]] = []
         self.rounds: set[str] = set()
+        self.new_rounds: set[str] = set()
+        self.new: set[str] = set()
         self.totals: set[str] = set()
 
     # -- the fold over the chunk ---------------------------------------------------
@@ -88,7 +90,8 @@ class Step:
         self._preload(records)
         for record, offset, digest in items:
             self._apply(record, (offset, digest))
-        before = load_rounds(self.conn, sorted(self.rounds))
+        # a round first recorded in this chunk has no rows yet (its slug is new: checked)
+        before = load_rounds(self.conn, sorted(self.rounds - self.new_rounds))
         self._write_facts()
         after = load_rounds(self.conn, sorted(self.rounds))
         self._write_rounds(before, after)
@@ -107,6 +110,24 @@ class Step:
             if row is not None:
                 seq = seen[row[0]]
                 raise BrokenLog(seq, seq, f"reuses id {row[0]!r} of an earlier event")
+        slugs: dict[tuple[str, str], int] = {}
+        for record in records:
+            field = IDENTITY.get(record["type"])
+            slug = None if field is None else record["data"].get(field)
+            if slug is not None:
+                if (record["type"], slug) in slugs:
+                    raise BrokenLog(record["seq"], record["seq"], f"reuses slug {slug!r}")
+                slugs[(record["type"], slug)] = record["seq"]
+        for kind in {kind for kind, _ in slugs}:
+            for part in chunks([slug for of, slug in slugs if of == kind]):
+                marks = ",".join("?" * len(part))
+                row = self.conn.execute(
+                    f"SELECT slug FROM facts WHERE slug IN ({marks}) AND type = ? LIMIT 1",
+                    (*part, kind),
+                ).fetchone()
+                if row is not None:
+                    seq = slugs[(kind, row[0])]
+                    raise BrokenLog(seq, seq, f"reuses slug {row[0]!r} of an earlier fact")
 
     def _preload(self, records: list[Record]) -> None:
         wanted = set()
@@ -135,6 +156,9 @@ class Step:
         self.events.append((seq, record["id"], kind, record["recorded_at"], record["recorded_by"]))
         if kind in FACT_TYPES:
             fact = Fact(record["id"], kind, CURRENT, seq, 0, data, at)
+            self.new.add(fact.id)
+            if kind == catalog.ROUND:
+                self.new_rounds.add(data["round"])
             self.facts[fact.id] = fact
             self._version(fact, seq, "reported")
             replaced = self.facts.get(data.get("supersedes") or "")
@@ -206,8 +230,8 @@ class Step:
         conn.executemany(
             "INSERT INTO fact_versions (fact_id, version, seq, action, status, changes, reason,"
             " source, superseded_by, round, kind, sender, receiver, party, value, qualifier,"
-            " occurred_on, agreement, label, mediators)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " occurred_on, agreement, label, mediators, attribution)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.versions,
         )
         conn.executemany(
@@ -233,7 +257,10 @@ class Step:
         inserts: dict[str, list[tuple[Any, ...]]] = {}
         for f in self.touched.values():
             for index, (sql, values) in enumerate(fact_rows(f.id, f.type, f.status, f.seq, f.data)):
-                (inserts if index else deletes).setdefault(sql, []).append(values)
+                if index:
+                    inserts.setdefault(sql, []).append(values)
+                elif f.id not in self.new:  # a fact new in this chunk has no row to delete
+                    deletes.setdefault(sql, []).append(values)
         for grouped in (deletes, inserts):
             for sql, params in grouped.items():
                 conn.executemany(sql, params)

@@ -5,7 +5,7 @@ what rounds, totals and reconciliation read, in one small flat tuple
 (``Fact``), so that a million facts stay in a few hundred bytes each::
 
     (type, status, revisions, seq, payload)                      other facts
-    (type, status, revisions, seq, round, ((kind, from, to), party),
+    (type, status, revisions, seq, round, ((kind, from, to), party, inferred),
      value, qualifier)                                           a transfer
     (type, status, revisions, seq, round, occurred_on,
      agreement, label, mediators)                                a round
@@ -95,11 +95,11 @@ def corrected(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 def keep(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
     """The fields after (type, status, revisions, seq) that a fact of ``kind`` keeps."""
     if kind == TRANSFER:
-        count = data["count"]
+        count, source = data["count"], data["source"]
         flow = _share((_intern(data["kind"]), _intern(data["from"]), _intern(data["to"])))
         return (
             _intern(data["round"]),
-            _share((flow, _intern(data["source"]["party"]))),
+            _share((flow, _intern(source["party"]), source.get("attribution") == "inferred")),
             count["value"],
             _intern(count.get("qualifier", "exact")),
         )
@@ -119,14 +119,15 @@ def payload(fact: Fact) -> Any:
 def kept_data(kind: str, kept: Any) -> dict[str, Any]:
     """A kept payload as a data dict (a transfer's source keeps only its party)."""
     if kind == TRANSFER:
-        round_, ((flow, sender, receiver), party), value, qualifier = kept
+        round_, ((flow, sender, receiver), party, inferred), value, qualifier = kept
+        source = {"party": party, "attribution": "inferred"} if inferred else {"party": party}
         return {
             "round": round_,
             "kind": flow,
             "from": sender,
             "to": receiver,
             "count": {"value": value, "qualifier": qualifier},
-            "source": {"party": party},
+            "source": source,
         }
     if kind == ROUND:
         data = {k: v for k, v in zip(ROUND_FIELDS, kept, strict=True) if v is not None}

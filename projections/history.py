@@ -42,7 +42,7 @@ def state_at(conn: sqlite3.Connection, lines: Lines, seq: int) -> State:
     rows = conn.execute(
         "SELECT f.id, f.type, v.status, v.version, f.seq, v.round, v.kind, v.sender,"
         " v.receiver, v.party, v.value, v.qualifier, v.occurred_on, v.agreement, v.label,"
-        " v.mediators FROM fact_versions v JOIN facts f ON f.id = v.fact_id"
+        " v.mediators, v.attribution FROM fact_versions v JOIN facts f ON f.id = v.fact_id"
         " WHERE v.seq <= ?1 AND (v.superseded_seq IS NULL OR v.superseded_seq > ?1)"
         " ORDER BY f.seq",
         (seq,),
@@ -53,20 +53,21 @@ def state_at(conn: sqlite3.Connection, lines: Lines, seq: int) -> State:
         fid, kind, status, version, at, slug = row[:6]
         if kind == catalog.TRANSFER:
             flow, sender, receiver, party, value, qualifier = row[6:12]
+            inferred = row[16] == "inferred"
             facts[fid] = (
                 kind,
                 status,
                 version,
                 at,
                 slug,
-                ((flow, sender, receiver), party),
+                ((flow, sender, receiver), party, inferred),
                 value,
                 qualifier,
             )
             members.setdefault(slug, []).append(fid)
             continue
         if kind == catalog.ROUND:
-            occurred_on, agreement, label, mediators = row[12:]
+            occurred_on, agreement, label, mediators = row[12:16]
             data = {
                 "round": slug,
                 "occurred_on": occurred_on,

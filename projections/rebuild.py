@@ -85,8 +85,11 @@ class Rebuilt(NamedTuple):
         )
 
 
-def rebuild(log_dir: Path, out: Path, full: bool = False) -> Rebuilt:
+def rebuild(
+    log_dir: str | os.PathLike[str], out: str | os.PathLike[str], full: bool = False
+) -> Rebuilt:
     """Catch the store up (from the start with ``full``) and publish ``totals.json``."""
+    log_dir, out = Path(log_dir), Path(out)
     from projections import queries
     from projections.render import to_json
     from projections.store import catch_up, guarded, refuse_inside_log

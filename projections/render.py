@@ -188,7 +188,10 @@ def rounds_text(view: dict[str, Any]) -> str:
         for f in r["flows"]:
             reports = f.get("reports") or [{"party": p, **a} for p, a in f["accounts"].items()]
             reports = sorted(reports, key=lambda a: _PARTY_ORDER.get(a["party"], 9))
-            accounts = " ".join(f"{a['party']}:{_cell(a['count'])}" for a in reports)
+            accounts = " ".join(
+                f"{a['party']}:{_cell(a['count'])}" + (" (inferred)" if a.get("inferred") else "")
+                for a in reports
+            )
             high = "open" if f["high"] is None else f["high"]
             row = [f["kind"], f"{f['from']}->{f['to']}", accounts, f["best"], f["low"], high]
             rows.append([*head, *row, f["exact"], "DIFFER" if f["discrepancy"] else ""])

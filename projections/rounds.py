@@ -39,8 +39,8 @@ KINDS = catalog.KINDS
 FlowKey = tuple[str, str, str]
 Account = tuple[str, int, str]
 """One account of a flow: (fact id, value, qualifier)."""
-Report = tuple[str, str, int, str]
-"""One account with its party: (party, fact id, value, qualifier), in report order."""
+Report = tuple[str, str, int, str, bool]
+"""One account: (party, fact id, value, qualifier, attribution inferred), in report order."""
 
 
 def flow_order(key: FlowKey) -> tuple[int, str, str]:
@@ -63,7 +63,7 @@ class FlowView:
 
     def party_figure(self, party: str) -> Interval:
         """One party's accounts spanned, its latest account as the best."""
-        figures = [figure_of(v, q) for p, _, v, q in self.reports if p == party]
+        figures = [figure_of(v, q) for p, _, v, q, _ in self.reports if p == party]
         _, value, qualifier = self.accounts[party]
         if len(figures) == 1:
             return figures[0]
@@ -88,8 +88,13 @@ class FlowView:
             "best_party": self.best_party,
             "discrepancy": self.discrepancy,
             "reports": [
-                {"party": p, "id": fid, "count": {"value": value, "qualifier": qualifier}}
-                for p, fid, value, qualifier in self.reports
+                {
+                    "party": p,
+                    "id": fid,
+                    "count": {"value": value, "qualifier": qualifier},
+                    "inferred": inferred,
+                }
+                for p, fid, value, qualifier, inferred in self.reports
             ],
         }
 
@@ -141,9 +146,9 @@ class RoundView:
 def flow_view(key: FlowKey, reports: list[Report]) -> FlowView:
     """Combine the accounts of one flow (in report order): the best one, and the span."""
     _, sender, receiver = key
-    latest_of = {party: (fid, value, qualifier) for party, fid, value, qualifier in reports}
+    latest_of = {party: (fid, value, qualifier) for party, fid, value, qualifier, _ in reports}
     if len(reports) == 1:
-        party, _, value, qualifier = reports[0]
+        party, _, value, qualifier, _ = reports[0]
         return FlowView(key, latest_of, figure_of(value, qualifier), party, False, reports)
     ordered = {p: latest_of[p] for p in PARTIES if p in latest_of}
     if len(ordered) < len(latest_of):
@@ -154,10 +159,10 @@ def flow_view(key: FlowKey, reports: list[Report]) -> FlowView:
         best_party = sender
     else:
         best_party = next(iter(ordered))
-    figures = [figure_of(value, qualifier) for _, _, value, qualifier in reports]
+    figures = [figure_of(value, qualifier) for _, _, value, qualifier, _ in reports]
     _, best_value, best_qualifier = ordered[best_party]
     best = figure_of(best_value, best_qualifier)
-    counts = {(value, qualifier) for _, _, value, qualifier in reports}
+    counts = {(value, qualifier) for _, _, value, qualifier, _ in reports}
     figure = envelope(figures, best)
     return FlowView(key, ordered, figure, best_party, len(counts) > 1, reports)
 
@@ -181,11 +186,11 @@ def derive(state: State, slug: str) -> RoundView | None:
         if m[1] != CURRENT:
             continue
         if m[0] == TRANSFER:
-            key, party = m[5]
+            key, party, inferred = m[5]
             per_flow = flows.get(key)
             if per_flow is None:
                 per_flow = flows[key] = []
-            per_flow.append((party, member, m[6], m[7]))
+            per_flow.append((party, member, m[6], m[7], inferred))
         elif m[0] == NOTE:
             data = m[4]
             view.notes.append({"id": member, "text": data["text"], "source": data["source"]})

@@ -28,7 +28,7 @@ def chunks(items: list[Any]) -> Iterator[list[Any]]:
 
 def version_columns(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
     """(round, kind, sender, receiver, party, value, qualifier, occurred_on, agreement,
-    label, mediators)."""
+    label, mediators, attribution)."""
     if kind == catalog.TRANSFER:
         count = data["count"]
         return (
@@ -43,6 +43,7 @@ def version_columns(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
             None,
             None,
             None,
+            data["source"].get("attribution"),
         )
     if kind == catalog.ROUND:
         return (
@@ -57,8 +58,9 @@ def version_columns(kind: str, data: dict[str, Any]) -> tuple[Any, ...]:
             data.get("agreement"),
             data.get("label"),
             _json(data.get("mediators")),
+            None,
         )
-    return (None,) * 11
+    return (None,) * 12
 
 
 def _source(data: dict[str, Any]) -> tuple[Any, ...]:
@@ -298,13 +300,15 @@ def load_rounds(conn: sqlite3.Connection, slugs: list[str]) -> dict[str, RoundRo
     for part in chunks(slugs):
         marks = ",".join("?" * len(part))
         accounts: dict[str, dict[FlowKey, list[Report]]] = {}
-        for slug, kind, sender, receiver, party, fid, value, qualifier in conn.execute(
-            "SELECT round, kind, sender, receiver, party, id, value, qualifier FROM accounts "
+        for slug, kind, sender, receiver, party, fid, value, qualifier, how in conn.execute(
+            "SELECT round, kind, sender, receiver, party, id, value, qualifier, attribution"
+            " FROM accounts "
             f"WHERE round IN ({marks}) ORDER BY round, seq",
             part,
         ):
             flows = accounts.setdefault(slug, {})
-            flows.setdefault((kind, sender, receiver), []).append((party, fid, value, qualifier))
+            report = (party, fid, value, qualifier, how == "inferred")
+            flows.setdefault((kind, sender, receiver), []).append(report)
         revisions = dict(
             conn.execute(
                 f"SELECT round, sum(revisions) FROM facts WHERE round IN ({marks}) GROUP BY round",

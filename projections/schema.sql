@@ -78,6 +78,7 @@ CREATE TABLE fact_versions (
     agreement TEXT,                   -- round: its agreement
     label TEXT,                       -- round: its label
     mediators TEXT,                   -- round: its mediators (JSON list)
+    attribution TEXT,                 -- transfer: inferred, or NULL: stated by the report
     PRIMARY KEY (fact_id, version)
 ) WITHOUT ROWID;
 

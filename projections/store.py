@@ -35,7 +35,7 @@ from projections.lines import Lines
 from projections.timeaxes import stamp
 
 STORE_FILE = "archive.sqlite"
-FORMAT = "readmodel-4"
+FORMAT = "readmodel-5"
 """The store's format; a store of another format is rebuilt from the log."""
 BIG_CATCH_UP = 32 << 20
 """A catch-up of more new bytes than this gets a 64 MiB page cache (8 MiB otherwise)."""
@@ -315,11 +315,14 @@ class CaughtUp:
         self.lines.close()
 
 
-def catch_up(log_dir: Path, out: Path, full: bool = False) -> CaughtUp:
+def catch_up(
+    log_dir: str | os.PathLike[str], out: str | os.PathLike[str], full: bool = False
+) -> CaughtUp:
     """Fold the lines the store has not seen, in one transaction; raises ``BrokenLog``,
     ``StoreMismatch`` and eventlog's ``LogNotFound`` with the store unchanged."""
     from projections.apply import Step
 
+    log_dir, out = Path(log_dir), Path(out)
     path = log_path(log_dir)
     lines = Lines(path)
     where = store_path(out)

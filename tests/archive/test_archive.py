@@ -501,3 +501,12 @@ def test_neither_sides_account_is_changed() -> None:
             "current", ["reported", "corrected"])
         assert set(trail["versions"][1]["changes"]) == {"source"}
         assert trail["versions"][-1]["data"]["count"] == {"value": value, "qualifier": "exact"}
+
+
+def test_show_summarises_report_000_as_naming_no_outlet() -> None:
+    """`eventlog show --type source.recorded` names Reuters for 004 and no outlet for 000."""
+    result = CliRunner().invoke(eventlog_main, ["--log", str(LOG), "show", "--type",
+                                                catalog.SOURCE])
+    assert result.exit_code == 0, result.output
+    assert f"document {DOCUMENT_000}: no outlet named" in result.output
+    assert f"document {DOCUMENT_004}: Reuters" in result.output

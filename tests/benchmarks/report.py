@@ -121,6 +121,10 @@ def targets(once: dict[str, Measure], results: dict[int, dict[str, Measure]],
         rows.append((f"incremental after {_n(count)} / full", f"{inc / full:.1%}",
                      f"≤ {limit:.0%}", inc <= limit * full))
     rate = m["batch_append"].extra["rate"]
+    if "index" in m:
+        share = m["index"].extra["bytes"] / m["file"].extra["bytes"]
+        rows.append(("append index size / log size (after generating)", f"{share:.1%}",
+                     "≤ 25%", share <= 0.25))
     rows += [
         ("batch append", f"{rate:,.0f} events/s", "≥ 50,000 events/s", rate >= 50_000),
         ("single append median / bare write+fsync",

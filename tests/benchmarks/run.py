@@ -171,6 +171,8 @@ def bench_size(n: int, work: Path, opts: Options, small: Path) -> dict[str, Meas
     _say(opts, f"[{n}] generating through eventlog.store.append ...")
     m["generate"] = run_step("generate", log=str(log), events=n, batch=opts.batch)
     m["file"] = Measure(0.0, 0, {"bytes": (log / "events.jsonl").stat().st_size})
+    m["index"] = Measure(0.0, 0, {"bytes": sum(p.stat().st_size
+                                               for p in log.glob(".index.sqlite*"))})
     _say(opts, f"[{n}] baseline, verify ...")
     runs = [run_step("baseline", log=str(log)) for _ in range(3)]
     m["baseline"] = sorted(runs, key=lambda r: r.seconds)[1]

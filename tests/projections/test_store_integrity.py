@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner, Result
 from projection_logs import Log, istanbul
@@ -224,3 +225,39 @@ def test_concurrent_first_queries_share_one_store(tmp_path: Path) -> None:
         assert child.returncode == 0, err.decode()
         answers.add(out)
     assert len(answers) == 1
+
+
+def test_inferred_attributions_are_marked_in_tables(tmp_path: Path) -> None:
+    """An account or a total attributed by the maintainers' inference reads "(inferred)"."""
+    story = Log()
+    story.round("r1", "2025-06")
+    story.transfer("r1", 24, "UA", attribution="inferred")
+    story.total({"agreement": "a1"}, "2025", 50)
+    story.records[-1]["data"]["source"]["attribution"] = "inferred"
+    story.write(tmp_path / "log")
+    rounds = run(tmp_path / "log", tmp_path / "out", "rounds").stdout
+    totals = run(tmp_path / "log", tmp_path / "out", "totals").stdout
+    assert "UA:24 (inferred)" in rounds
+    assert "Russian MoD (inferred)" in totals
+
+
+@pytest.mark.parametrize(("name", "fact_id"), [("r3", "e4"), ("istanbul", "e1"), ("e6", "e6")])
+def test_trail_accepts_a_round_or_agreement_slug(tmp_path: Path, name: str, fact_id: str) -> None:
+    """`projections trail` takes a fact id, a round's slug or an agreement's slug."""
+    istanbul().write(tmp_path / "log")
+    result = run(tmp_path / "log", tmp_path / "out", "trail", name, "--json")
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout)["id"] == fact_id
+
+
+def test_a_reused_slug_is_one_error_line(tmp_path: Path) -> None:
+    """A second round with an earlier round's slug (which eventlog refuses) is refused naming
+    its line, in the same catch-up or a later one."""
+    story = istanbul()
+    story.round("r1", "2025-07")
+    story.write(tmp_path / "log")
+    assert "reuses slug 'r1'" in one_error(run(tmp_path / "log", tmp_path / "out", "totals"))
+    story.write(tmp_path / "log", len(story.records) - 1)
+    assert run(tmp_path / "log", tmp_path / "out", "totals").exit_code == 0
+    story.write(tmp_path / "log")
+    assert "reuses slug 'r1'" in one_error(run(tmp_path / "log", tmp_path / "out", "totals"))

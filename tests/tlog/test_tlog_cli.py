@@ -305,7 +305,7 @@ def test_appends_leave_the_tree_to_be_caught_up_by_readers(cli: Cli, log_dir: Pa
 
 def test_a_deleted_or_garbled_tree_store_is_rebuilt(cli: Cli, log_dir: Path,
                                                     key_file: Path) -> None:
-    """With .tree.sqlite deleted, or overwritten with garbage, checkpoint and prove still work."""
+    """With .tree.sqlite deleted, replaced by garbage or damaged in place, it is rebuilt."""
     cli("checkpoint", "--key", str(key_file))
     (log_dir / TREE_FILE).unlink()
     add_events(log_dir, 6, 2)
@@ -318,6 +318,18 @@ def test_a_deleted_or_garbled_tree_store_is_rebuilt(cli: Cli, log_dir: Path,
     (log_dir / TREE_FILE).write_bytes(b"not a database" * 100)
     proof = cli("prove", "7", "--checkpoint", str(log_dir / "checkpoints" / "7.checkpoint"))
     assert proof.exit_code == 0, proof.output
+    db = sqlite3.connect(log_dir / TREE_FILE)  # every page but the first into the file...
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    size = (log_dir / TREE_FILE).stat().st_size
+    with open(log_dir / TREE_FILE, "r+b") as fh:  # ...then damaged in place, same inode
+        fh.seek(4096)
+        fh.write(b"\xff" * (size - 4096))
+    proof = cli("prove", "6", "--checkpoint", str(log_dir / "checkpoints" / "7.checkpoint"))
+    assert proof.exit_code == 0, proof.output
+    check = sqlite3.connect(log_dir / TREE_FILE)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    check.close()
 
 
 def test_a_missing_verifier_key_stops_signing(cli: Cli, log_dir: Path, key_file: Path) -> None:
