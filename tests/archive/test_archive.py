@@ -510,3 +510,13 @@ def test_show_summarises_report_000_as_naming_no_outlet() -> None:
     assert result.exit_code == 0, result.output
     assert f"document {DOCUMENT_000}: no outlet named" in result.output
     assert f"document {DOCUMENT_004}: Reuters" in result.output
+
+
+def test_the_interval_date_reaches_the_read_side() -> None:
+    """The 1,000-for-24 round spans 2025-06-01..2025-12-31; as of July 2025 it is only possible."""
+    entry = _rounds()["2025-1000-for-24"]
+    assert (entry["earliest"], entry["latest"]) == ("2025-06-01", "2025-12-31")
+    flows = {(t["kind"], t["from"], t["to"]): t
+             for t in _projection("totals", "--as-of", "2025-07")["totals"]}
+    ru_ua = flows["bodies", "RU", "UA"]
+    assert (ru_ua["low"], ru_ua["high"], ru_ua["exact"]) == (1200, 3445, False)
