@@ -443,3 +443,11 @@ def test_dry_run_of_a_correction_names_its_change(seeded: Path, cli: Run) -> Non
     assert result.stdout.splitlines()[-1] == (
         "  corrects tr-ua: count={'value': 6058, 'qualifier': 'exact'}")
     assert len(records(seeded)) == 7
+
+
+def test_correct_errors_name_the_set_option(seeded: Path, cli: Run) -> None:
+    """A correction typed with --set that would be invalid names `--set FIELD`."""
+    result = cli("correct", "rnd-june", "--set", "occurred_on=2025-02-30", "--reason", "r")
+    assert result.exit_code == 1
+    assert error_line(result).startswith(
+        "Error: --set occurred_on: the corrected fact would be invalid: not a calendar date")
