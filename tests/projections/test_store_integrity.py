@@ -134,10 +134,12 @@ def test_a_torn_final_line_is_not_folded(tmp_path: Path) -> None:
         ["rounds", "--as-of", "\uff12\uff10\uff12\uff15"],
         ["trail", "e6", "--known-at", "٣"],
         ["totals", "--as-of", "2025-12/2025-06"],
+        ["totals", "--known-at", "9" * 5000],
     ],
 )
 def test_bad_time_arguments_are_one_error_line(tmp_path: Path, args: list[str]) -> None:
-    """Non-ASCII digits, a moment before year 1 in UTC, a reversed interval: exit 2, one line."""
+    """Non-ASCII digits, a moment before year 1 in UTC, a reversed interval, a seq of more
+    digits than Python converts: exit 2, one line."""
     story = istanbul()
     story.write(tmp_path / "log")
     one_error(run(tmp_path / "log", tmp_path / "out", *args), 2)
