@@ -132,6 +132,24 @@ def test_a_proof_checks_with_only_the_line_and_the_key(tmp_path: Path, cli: Cli,
         assert result.stdout == f"OK: seq 3 is in {ORIGIN} at size 11\n"
 
 
+def test_oversized_or_endless_inputs_are_one_error_line(tmp_path: Path, cli: Cli, log_dir: Path,
+                                                        key_file: Path) -> None:
+    """A proof, line or checkpoint file over 1 MiB, or /dev/zero, is refused without reading
+    it whole: one Error line, exit 1."""
+    proof, line = _proof_files(tmp_path, cli, log_dir, key_file)
+    vkey = str(log_dir / "archive.vkey")
+    huge = tmp_path / "huge"
+    with open(huge, "wb") as fh:
+        fh.truncate(2 * 1024 * 1024)
+    endless = ["/dev/zero"] if os.path.exists("/dev/zero") else []
+    for bad in [str(huge), *endless]:
+        too_big = "over 1048576 bytes"
+        one_error(cli("check-proof", bad, "--line", str(line), "--vkey", vkey), too_big)
+        one_error(cli("check-proof", str(proof), "--line", bad, "--vkey", vkey), too_big)
+        one_error(cli("check-consistency", bad, bad, bad, "--vkey", vkey), too_big)
+        one_error(cli("prove", "3", "--checkpoint", bad), too_big)
+
+
 def test_a_proof_fails_on_any_changed_byte(tmp_path: Path, cli: Cli, log_dir: Path,
                                            key_file: Path) -> None:
     """A flipped byte in the path, the root, the signature or the line: exit 1, one Error line."""
