@@ -121,6 +121,23 @@ def test_sources_check_finds_documents_by_hash(seeded: Path, cli: Run, tmp_path:
     ]
 
 
+def test_sources_check_escapes_file_and_directory_names(
+    seeded: Path, cli: Run, tmp_path: Path
+) -> None:
+    """File and directory names from DIR are shown with bidi and control characters escaped."""
+    path = add_article(cli, tmp_path)
+    shelf = tmp_path / "shelf\u202e"
+    shelf.mkdir()
+    (shelf / "a\u202eb\tc.txt").write_bytes(path.read_bytes())
+    result = cli("sources", "check", str(shelf))
+    assert result.stdout.splitlines()[0].startswith("document reuters-may: a\\u202eb\\tc.txt;")
+    (shelf / "a\u202eb\tc.txt").unlink()
+    result = cli("sources", "check", str(shelf))
+    assert result.exit_code == 1
+    assert "NOT FOUND in " + str(tmp_path) + "/shelf\\u202e (" in result.stdout
+    assert "\u202e" not in result.stdout
+
+
 def test_sources_check_fails_on_a_missing_quote(seeded: Path, cli: Run, tmp_path: Path) -> None:
     """A quote that is not in its document, or a document not found, makes the check exit 1."""
     add_article(cli, tmp_path)
