@@ -235,6 +235,24 @@ def test_large_batch_needs_yes(seeded: Path, cli: Run) -> None:
 # -- no silent replacement, no silent duplicate ---------------------------------------------
 
 
+def test_an_input_over_16_mib_is_refused_without_reading_it_whole(
+    seeded: Path, cli: Run, tmp_path: Path
+) -> None:
+    """Input over 16 MiB (a huge file, /dev/zero) needs --yes: one Error line, log unchanged,
+    and no more than 16 MiB is read (an endless input is not an exhausted memory)."""
+    before = (seeded / "events.jsonl").read_bytes()
+    huge = tmp_path / "huge.jsonl"
+    with open(huge, "wb") as fh:
+        fh.truncate(17 * 2**20)
+    sources = [str(huge), "/dev/zero"] if Path("/dev/zero").exists() else [str(huge)]
+    for source in sources:
+        result = cli("append", source)
+        assert result.exit_code == 1
+        assert error_line(result) == ("Error: the input is over 16 MiB: check it with "
+                                      "--dry-run, then append it with --yes")
+    assert (seeded / "events.jsonl").read_bytes() == before
+
+
 def test_identical_fact_under_a_new_id_is_refused(seeded: Path, cli: Run) -> None:
     """The same transfer again is refused naming the existing id, unless --allow-duplicate."""
     args = ("report", "transfer", "--round", "june-2025", "--kind", "bodies", "--from", "RU",
