@@ -373,3 +373,35 @@ def test_errors_leave_the_log_unchanged(tmp_path: Path, cli: Cli, log_dir: Path,
                                                                                   "\n4\n"))
     one_error(cli("prove", "1", "--checkpoint", str(forged)), "no valid signature")
     assert (log_dir / "events.jsonl").read_bytes() == before
+
+
+def _make_hostile(path: Path, kind: str) -> None:
+    """Replace ``path`` by a non-UTF-8, oversized, FIFO or /dev/zero-symlink file."""
+    path.unlink()
+    if kind == "not-utf8":
+        path.write_bytes(b"\xff\xfe")
+    elif kind == "huge":
+        path.write_bytes(b"a" * (65 * 1024))
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+
+
+def test_hostile_origin_key_or_checkpoint_files_are_one_error_line(cli: Cli, log_dir: Path,
+                                                                    key_file: Path) -> None:
+    """origin, archive.vkey or a kept checkpoint that is not UTF-8, a FIFO, a symlink to
+    /dev/zero or over 64 KiB: verify exits 1 with one Error line naming it, no hang."""
+    cli("checkpoint", "--key", str(key_file))
+    before = (log_dir / "events.jsonl").read_bytes()
+    kinds = ["not-utf8", "huge", "fifo"] + (["zero"] if os.path.exists("/dev/zero") else [])
+    for name in ("origin", "archive.vkey", "checkpoints/5.checkpoint"):
+        path = log_dir / name
+        good = path.read_bytes()
+        for kind in kinds:
+            _make_hostile(path, kind)
+            one_error(cli("verify"), path.name)
+        path.unlink()
+        path.write_bytes(good)
+    assert cli("verify").exit_code == 0
+    assert (log_dir / "events.jsonl").read_bytes() == before
