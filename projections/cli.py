@@ -124,7 +124,7 @@ as_of_option = click.option(
 )
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--log",
     "log_dir",
@@ -149,7 +149,7 @@ def main(ctx: click.Context, log_dir: Path, out: Path) -> None:
     ctx.obj = Context(log_dir, out)
 
 
-@main.command()
+@main.command(short_help="Totals per flow, reported totals, outstanding offers.")
 @json_option
 @known_at_option
 @as_of_option
@@ -211,7 +211,7 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
     _emit(view, as_json, trail_text)
 
 
-@main.command()
+@main.command(short_help="Catch the store up; publish totals.json (the cron job).")
 @click.option(
     "--out",
     "out",

@@ -229,6 +229,15 @@ def test_every_command_has_help(command: str) -> None:
     assert "Usage:" in result.stdout
 
 
+def test_help_lists_every_command_uncut_and_h_is_help() -> None:
+    """The group's help shows each command's whole summary (none cut with '...'); -h is --help."""
+    result = CliRunner().invoke(main, ["-h"])
+    assert result.exit_code == 0, result.output
+    listed = result.stdout.split("Commands:")[1]
+    assert "..." not in listed
+    assert all(f"  {name} " in listed for name in main.commands)
+
+
 def test_help_does_not_import_the_heavy_modules() -> None:
     """--help loads neither sqlite3 nor the rebuild driver."""
     code = (
