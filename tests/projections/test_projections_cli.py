@@ -220,6 +220,19 @@ def test_bad_time_arguments(story_log: Path, args: list[str]) -> None:
     failed(run(story_log, *args), 2)
 
 
+@pytest.mark.parametrize(
+    "args", [["--bogus"], ["nosuch"], ["totals", "--bogus"], ["trail"], ["--out"]]
+)
+def test_a_usage_error_is_one_error_line_and_a_hint(story_log: Path, args: list[str]) -> None:
+    """An unknown option or command, or a missing argument: exit 2, one Error line and at
+    most a hint line, as eventlog (no Usage block)."""
+    result = run(story_log, *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    lines = result.stderr.splitlines()
+    assert 1 <= len(lines) <= 2 and lines[0].startswith("Error: "), result.stderr
+    assert all(line.startswith("Try '") and line.endswith(" -h' for help.") for line in lines[1:])
+
+
 @pytest.mark.parametrize("command", ["totals", "rounds", "trail", "rebuild"])
 def test_every_command_has_help(command: str) -> None:
     """Every command documents itself in --help."""
