@@ -14,8 +14,6 @@ append lock, with ``synchronous=FULL`` so that a committed row survives power lo
 
 from __future__ import annotations
 
-import atexit
-import fcntl
 import hashlib
 import os
 import sqlite3
@@ -29,13 +27,12 @@ import orjson
 
 from eventlog import codec
 from eventlog.catalog import CORRECTED, EVENT_TYPES, FACT_TYPES, merge_correction
-from eventlog.durable import LOCK_FILE
 from eventlog.errors import CheckpointMismatch, CorruptLog
+from eventlog.indexfile import POOL, POOL_SIZE, STAMP_FILE, Key, release, stamp_matches, write_stamp
 from eventlog.reader import EMPTY, Position, check_position, scan_lines
-from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply
+from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply, content_digest
 
 INDEX_FILE = ".index.sqlite"
-STAMP_FILE = ".index.stamp"
 _VERSION = "2"
 _COMMIT_EVERY = 50_000
 _HASH = 16
@@ -64,91 +61,8 @@ class StaleIndex(Exception):
     """A row of the index disagrees with the log: rebuild it and try again."""
 
 
-def fact_digest(event_type: str, data: dict[str, Any]) -> str:
-    """The shared content digest of a fact: SHA-256 hex of type, newline, sorted-key JSON."""
-    blob = event_type.encode() + b"\n" + orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(blob).hexdigest()
-
-
-def _stamp_of(path: Path) -> bytes | None:
-    """What the index files are now: inode, size, mtime of the database and of its WAL."""
-    parts = []
-    for name in (path, Path(f"{path}-wal")):
-        try:
-            st = os.stat(name)
-        except FileNotFoundError:
-            parts.append(b"-")
-            continue
-        except OSError:
-            return None
-        parts.append(b"%d:%d:%d" % (st.st_ino, st.st_size, st.st_mtime_ns))
-    try:
-        with open(path, "rb") as fh:
-            parts.append(fh.read(28)[24:28].hex().encode())  # SQLite's file change counter
-    except OSError:
-        return None
-    return b" ".join(parts)
-
-
-def _write_stamp(path: Path, stamp_path: Path) -> None:
-    stamp = _stamp_of(path)
-    if stamp is None:
-        stamp_path.unlink(missing_ok=True)
-        return
-    # Written in place, not renamed (a rename cost a fifth of a single append): a stamp
-    # torn by a crash matches nothing, and the index is then rebuilt.
-    fd = os.open(stamp_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, stamp, 0)
-    finally:
-        os.close(fd)
-
-
-def _stamp_matches(path: Path, stamp_path: Path) -> bool:
-    try:
-        return stamp_path.read_bytes() == _stamp_of(path)
-    except OSError:
-        return False
-
-
-def _release(path: Path, stamp_path: Path, db: sqlite3.Connection) -> None:
-    """Close a connection, stamping what its close (a WAL checkpoint) left, if still ours."""
-    ours = _stamp_matches(path, stamp_path)
-    db.close()
-    if ours:
-        _write_stamp(path, stamp_path)
-    else:
-        stamp_path.unlink(missing_ok=True)
-
-
-_Key = tuple[str, int, int]
-_POOL: dict[_Key, tuple[Path, Path, sqlite3.Connection]] = {}
-"""Connections kept open between appends of one process and thread, by index path.
-
-Opening the index, and the WAL checkpoint when it is closed, cost more than a single
-append's own fsync. A kept connection is reused only while the stamp still matches;
-at most ``_POOL_SIZE`` are kept, and all are released (and restamped) at exit.
-"""
-_POOL_SIZE = 4
-
-
-@atexit.register
-def _release_pool() -> None:
-    """At exit, outside any append: restamp only under the append lock, if it is free."""
-    for key in list(_POOL):
-        path, stamp_path, db = _POOL.pop(key)
-        if key[1] != os.getpid():
-            continue
-        with suppress(sqlite3.Error, OSError):
-            fd = os.open(path.parent / LOCK_FILE, os.O_RDWR | os.O_NOFOLLOW)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                _release(path, stamp_path, db)
-            except BlockingIOError:
-                db.close()  # an append is running: it stamps what it leaves
-            finally:
-                os.close(fd)
+fact_digest = content_digest
+"""The shared content digest of a fact (``rules.content_digest``), kept per current fact."""
 
 
 class Index:
@@ -158,9 +72,9 @@ class Index:
         self.path = log_dir / INDEX_FILE
         self.stamp_path = log_dir / STAMP_FILE
         self.fd = log_fd
-        self._key: _Key = (str(self.path), os.getpid(), threading.get_ident())
-        trusted = _stamp_matches(self.path, self.stamp_path)
-        kept = _POOL.pop(self._key, None)
+        self._key: Key = (str(self.path), os.getpid(), threading.get_ident())
+        trusted = stamp_matches(self.path, self.stamp_path)
+        kept = POOL.pop(self._key, None)
         if kept is not None and not trusted:
             with suppress(sqlite3.Error):
                 kept[2].close()
@@ -199,17 +113,17 @@ class Index:
         return db
 
     def close(self) -> None:
-        """Keep the connection for the next append of this process (see ``_POOL``)."""
+        """Keep the connection for the next append of this process (see ``POOL``)."""
         if self.db.in_transaction or not self.path.exists():
             self.db.close()
             return
-        while len(_POOL) >= _POOL_SIZE:
-            key = next(iter(_POOL))  # the least recently kept
-            path, stamp_path, stale = _POOL.pop(key)
+        while len(POOL) >= POOL_SIZE:
+            key = next(iter(POOL))  # the least recently kept
+            path, stamp_path, stale = POOL.pop(key)
             if key[1] == os.getpid():  # never touch a connection inherited through fork
                 with suppress(sqlite3.Error, OSError):
-                    _release(path, stamp_path, stale)
-        _POOL[self._key] = (self.path, self.stamp_path, self.db)
+                    release(path, stamp_path, stale)
+        POOL[self._key] = (self.path, self.stamp_path, self.db)
 
     def _forget(self) -> None:
         self._missing: set[str] = set()
@@ -350,6 +264,9 @@ class Index:
         db = self.db
         new_rows, revised, facts_in, facts_out = [], [], [], []
         corrections = []
+        digests: dict[str, list[str]] = {}  # the overlay's own, computed as it admitted facts
+        for content, owner in overlay.contents.items():
+            digests.setdefault(owner, []).append(content)
         for event_id, info in overlay.events.items():
             where = lines.get(info.seq)
             if where is not None:
@@ -365,6 +282,10 @@ class Index:
                     old = self.fact_data(info)
                 facts_out.append((bytes.fromhex(fact_digest(info.type, old))[:_HASH], event_id))
             if info.type in FACT_TYPES and not info.retracted:
+                known = digests.get(event_id, ())
+                if len(known) == 1:  # else corrected within the batch: which is current?
+                    facts_in.append((bytes.fromhex(known[0])[:_HASH], event_id))
+                    continue
                 current = orjson.loads(info.data) if info.data is not None else (
                     self.fact_data(info))
                 facts_in.append((bytes.fromhex(fact_digest(info.type, current))[:_HASH], event_id))
@@ -387,7 +308,7 @@ class Index:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        _write_stamp(self.path, self.stamp_path)
+        write_stamp(self.path, self.stamp_path)
 
     def reset(self) -> None:
         self._forget()

@@ -43,7 +43,7 @@ from eventlog.durable import (
     write_batch,
 )
 from eventlog.errors import CorruptLog, InvalidEvent, LogUnavailable, SeqConflict
-from eventlog.events import SUBMISSION, dump_data
+from eventlog.events import IDENTITY_FIELDS, SUBMISSION, dump_data
 from eventlog.index import Index, Line, StaleIndex
 from eventlog.reader import EMPTY, Position, log_file
 from eventlog.rules import (
@@ -234,7 +234,10 @@ def _append_locked(
         for attempt in (1, 2):
             try:
                 index.sync(path, tail.position)
-                overlay = MemoryCatalog(parent=index)
+                index.preload(item[0] for item in batch if item[0] is not None)
+                index.preload_slugs((kind, item[2][kind]) for item in batch
+                                    if (kind := IDENTITY_FIELDS.get(item[1])) is not None)
+                overlay = MemoryCatalog(parent=index)  # its digests find in-batch duplicates
                 results, lines = _stage(index, overlay, batch, tail.position, stamp,
                                         recorded_by, allow_duplicate)
                 break
@@ -250,7 +253,7 @@ def _append_locked(
             return results
         if tail.torn:
             quarantine(log_dir, fd, tail)
-        data = b"".join(line + b"\n" for line, _ in lines)
+        data = b"".join(line + b"\n" for line, _, _ in lines)
         try:
             if len(lines) > 1:
                 begin_batch(log_dir, tail.position.offset, data)
@@ -268,7 +271,7 @@ def _append_locked(
 
 
 def _after_write(log_dir: Path, index: Index, overlay: MemoryCatalog, before: Position,
-                 lines: list[tuple[bytes, str | None]]) -> None:
+                 lines: list[tuple[bytes, str | None, bytes]]) -> None:
     """Everything that follows the durable write, still under the lock: one place to extend.
 
     The batch is durable here; a failure of a step below must not undo it (the next
@@ -276,9 +279,9 @@ def _after_write(log_dir: Path, index: Index, overlay: MemoryCatalog, before: Po
     """
     where: dict[int, Line] = {}
     offset, seq = before.offset, before.seq
-    for line, target in lines:
+    digest_bytes = b""
+    for line, target, digest_bytes in lines:
         seq += 1
-        digest_bytes = hashlib.sha256(line).digest()
         where[seq] = (offset, len(line), digest_bytes, target)
         offset += len(line) + 1
     head = Position(seq, offset, digest_bytes.hex())
@@ -294,14 +297,14 @@ def _stage(
     stamp: str,
     recorded_by: str,
     allow_duplicate: bool = False,
-) -> tuple[Results, list[tuple[bytes, str | None]]]:
+) -> tuple[Results, list[tuple[bytes, str | None, bytes]]]:
     """Check each event against the log and the batch so far; build the lines to write.
 
     Returns the results and each new line (without newline) with, for a correction,
-    the id of its target (the index keeps a fact's corrections).
+    the id of its target (the index keeps a fact's corrections), and its SHA-256.
     """
     results = Results()
-    lines: list[tuple[bytes, str | None]] = []
+    lines: list[tuple[bytes, str | None, bytes]] = []
     seq, prev = position.seq, position.hash
     build = LineBuilder(stamp, recorded_by).line
     for number, (event_id, event_type, submitted, submitted_blob) in enumerate(batch, start=1):
@@ -334,8 +337,9 @@ def _stage(
         if len(line) > MAX_LINE:
             raise InvalidEvent(f"the stored line would be {len(line)} bytes, over the "
                                f"{MAX_LINE}-byte limit", index=number)
-        lines.append((line, data["target"] if event_type == CORRECTED else None))
-        new_hash = hashlib.sha256(line).hexdigest()
+        line_digest = hashlib.sha256(line).digest()
+        lines.append((line, data["target"] if event_type == CORRECTED else None, line_digest))
+        new_hash = line_digest.hex()
         results.append(Appended(seq, new_id, event_type, prev, new_hash, "appended"))
         prev = new_hash
     return results, lines

@@ -10,6 +10,8 @@ inside the commands so that ``--help`` stays fast.
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,12 +42,25 @@ def reported() -> Iterator[None]:
     except (ProjectionError, EventLogError) as exc:
         _fail(str(exc), exc.exit_code)
     except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            _closed_pipe()
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
     except sqlite3.Error as exc:
         _fail(
             f"the store cannot be used ({type(exc).__name__}); rerun `projections rebuild --full`",
             1,
         )
+
+
+EXIT_PIPE = 141
+"""A reader that closed the pipe early (``| head``): quiet, with the shell's usual code."""
+
+
+def _closed_pipe() -> None:
+    # whatever is still buffered cannot be written either: the final flush goes nowhere
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_PIPE)
 
 
 def _fail(message: str, code: int, exit_now: bool = True) -> None:
@@ -183,7 +198,7 @@ def totals(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None)
 
     with reported():
         view = answer(ctx, known_at, as_of, queries.totals, totals_view)
-    _emit(view, as_json, totals_text)
+        _emit(view, as_json, totals_text)
 
 
 @main.command()
@@ -198,8 +213,30 @@ def rounds(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None)
     from projections.rounds import rounds_view
 
     with reported():
+        if as_json and known_at is None and as_of is None:
+            stream_rounds(ctx)
+            return
         view = answer(ctx, known_at, as_of, queries.rounds, rounds_view)
-    _emit(view, as_json, rounds_text)
+        _emit(view, as_json, rounds_text)
+
+
+def stream_rounds(ctx: Context) -> None:
+    """``rounds --json`` of the head, written round by round (the bulky export)."""
+    from projections import queries
+    from projections.store import guarded
+
+    caught = ctx.catch_up()
+    head = {"seq": caught.head.seq, "hash": caught.head.hash}
+    try:
+        with guarded(ctx.out):
+            caught.conn.execute("BEGIN")
+            sys.stdout.flush()
+            out = sys.stdout.buffer
+            queries.write_rounds(caught.conn, caught.head.seq, caught.lines, head, out)
+            out.flush()
+            caught.conn.execute("COMMIT")
+    finally:
+        caught.close()
 
 
 @main.command()
@@ -229,7 +266,7 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
                 conn.execute("COMMIT")
         finally:
             caught.close()
-    _emit(view, as_json, trail_text)
+        _emit(view, as_json, trail_text)
 
 
 @main.command(short_help="Catch the store up; publish totals.json (the cron job).")
@@ -250,4 +287,4 @@ def rebuild(ctx: Context, out: Path | None, full: bool) -> None:
         ctx.out = out
     with reported():
         result = run(ctx.log_dir, ctx.out, full=full)
-    click.echo(result.summary())
+        click.echo(result.summary())

@@ -39,6 +39,14 @@ def state_at(conn: sqlite3.Connection, lines: Lines, seq: int) -> State:
     state = new_state()
     facts = state["facts"]
     members = state["members"]
+    others = [
+        fid
+        for (fid,) in conn.execute(
+            f"SELECT id FROM facts WHERE seq <= ? AND type NOT IN ({','.join('?' * len(FLAT))})",
+            (seq, *FLAT),
+        )
+    ]
+    datas = facts_data(conn, lines, others, upto=seq)
     rows = conn.execute(
         "SELECT f.id, f.type, v.status, v.version, f.seq, v.round, v.kind, v.sender,"
         " v.receiver, v.party, v.value, v.qualifier, v.occurred_on, v.agreement, v.label,"
@@ -46,9 +54,7 @@ def state_at(conn: sqlite3.Connection, lines: Lines, seq: int) -> State:
         " WHERE v.seq <= ?1 AND (v.superseded_seq IS NULL OR v.superseded_seq > ?1)"
         " ORDER BY f.seq",
         (seq,),
-    ).fetchall()
-    others = [row[0] for row in rows if row[1] not in FLAT]
-    datas = facts_data(conn, lines, others, upto=seq)
+    )
     for row in rows:
         fid, kind, status, version, at, slug = row[:6]
         if kind == catalog.TRANSFER:

@@ -10,8 +10,9 @@ hold them equal.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -19,7 +20,7 @@ from projections.errors import UnknownFact
 from projections.facts import FACT_TYPES
 from projections.lines import Lines, apply_changes, facts_data
 from projections.rounds import FlowKey, flow_order
-from projections.rows import load_rounds
+from projections.rows import chunks, load_rounds
 from projections.totals import Sums, flow_entry, outstanding, reported_entry, reported_key
 
 _SUMS = "low, high_closed, open_terms, best, approx_terms, rounds"
@@ -112,39 +113,60 @@ def offers(conn: sqlite3.Connection, lines: Lines) -> list[dict[str, Any]]:
     return outstanding(found, last_days)
 
 
-def rounds(conn: sqlite3.Connection, seq: int, lines: Lines | None = None) -> dict[str, Any]:
-    """The ``rounds`` JSON object of the store's head."""
-    lines = lines or log_lines(conn)
+def iter_rounds(conn: sqlite3.Connection, lines: Lines) -> Iterator[dict[str, Any]]:
+    """Each current round's JSON entry in order, a few hundred rounds read at a time."""
     slugs = [
         s for (s,) in conn.execute("SELECT round FROM rounds ORDER BY earliest, latest, round")
     ]
-    held = load_rounds(conn, slugs)
-    notes: dict[str, list[dict[str, Any]]] = {}
-    rows = conn.execute(
-        "SELECT round, id FROM notes WHERE round IS NOT NULL ORDER BY seq"
-    ).fetchall()
-    datas = facts_data(conn, lines, [fid for _, fid in rows])
-    for slug, fid in rows:
-        note = datas[fid]
-        entry = {"id": fid, "text": note["text"], "source": note["source"]}
-        notes.setdefault(slug, []).append(entry)
-    result = []
-    for slug in slugs:
-        view = held[slug].view
-        view.notes = notes.get(slug, [])
-        result.append(view.as_json())
-    agreements = [
+    for part in chunks(slugs):
+        held = load_rounds(conn, part)
+        marks = ",".join("?" * len(part))
+        rows = conn.execute(
+            f"SELECT round, id FROM notes WHERE round IN ({marks}) ORDER BY seq", part
+        ).fetchall()
+        datas = facts_data(conn, lines, [fid for _, fid in rows])
+        notes: dict[str, list[dict[str, Any]]] = {}
+        for slug, fid in rows:
+            note = datas[fid]
+            entry = {"id": fid, "text": note["text"], "source": note["source"]}
+            notes.setdefault(slug, []).append(entry)
+        for slug in part:
+            view = held[slug].view
+            view.notes = notes.get(slug, [])
+            yield view.as_json()
+
+
+def agreements(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The current agreements, by slug."""
+    return [
         {"agreement": slug, "id": fid, "title": title, "concluded_on": on, "place": place}
         for slug, fid, title, on, place in conn.execute(
             "SELECT agreement, id, title, concluded_on, place FROM agreements ORDER BY agreement"
         )
     ]
+
+
+def rounds(conn: sqlite3.Connection, seq: int, lines: Lines | None = None) -> dict[str, Any]:
+    """The ``rounds`` JSON object of the store's head."""
+    lines = lines or log_lines(conn)
     return {
         "known_at": known_at(conn, seq),
         "as_of": None,
-        "rounds": result,
-        "agreements": agreements,
+        "rounds": list(iter_rounds(conn, lines)),
+        "agreements": agreements(conn),
     }
+
+
+def write_rounds(
+    conn: sqlite3.Connection, seq: int, lines: Lines, head: dict[str, Any], out: BinaryIO
+) -> None:
+    """The ``rounds`` JSON object (with ``head``) written round by round: the same bytes as
+    ``orjson.dumps`` of the whole object, in memory that does not grow with the log."""
+    out.write(b'{"known_at":' + orjson.dumps(known_at(conn, seq)) + b',"as_of":null,"rounds":[')
+    for index, entry in enumerate(iter_rounds(conn, lines)):
+        out.write((b"," if index else b"") + orjson.dumps(entry))
+    tail = {"agreements": agreements(conn), "head": head}
+    out.write(b"]," + orjson.dumps(tail)[1:] + b"\n")
 
 
 def resolve(conn: sqlite3.Connection, name: str, seq: int) -> str:

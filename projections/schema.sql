@@ -301,7 +301,7 @@ WHERE f.discrepant = 1;
 -- Each party's account per round and flow: one column per party, NULL where that party
 -- gave no account; with several accounts, the latest one and how many there are.
 CREATE VIEW party_accounts AS
-SELECT f.round, r.occurred_on, f.kind, f.sender, f.receiver,
+SELECT f.round, r.occurred_on, r.earliest, r.latest, f.kind, f.sender, f.receiver,
        (SELECT a.value FROM accounts a WHERE a.round = f.round AND a.kind = f.kind
           AND a.sender = f.sender AND a.receiver = f.receiver AND a.party = 'UA'
           ORDER BY a.seq DESC LIMIT 1) AS ua_value,

@@ -26,22 +26,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from eventlog.codec import GENESIS, MAX_LINE, Record, decode, line_hash
-from eventlog.reader import existing_log, line_ending_at
+from eventlog.reader import existing_log, line_ending_at, scan_lines
 from projections.errors import BrokenLog, OutputUnavailable, StoreMismatch
 from projections.lines import Lines
 from projections.timeaxes import stamp
 
 STORE_FILE = "archive.sqlite"
-FORMAT = "readmodel-5"
+FORMAT = "readmodel-6"
 """The store's format; a store of another format is rebuilt from the log."""
 BIG_CATCH_UP = 32 << 20
 """A catch-up of more new bytes than this gets a 64 MiB page cache (8 MiB otherwise)."""
 CHUNK = 20_000
 """Events folded per step of a catch-up (all steps in one transaction)."""
-_READ = 1 << 20
 
 
 def schema() -> str:
@@ -206,7 +203,7 @@ def check_head(path: Path, head: Head, store: Path) -> None:
             f"the log no longer holds line {head.seq} (seq {head.seq}) at byte {head.offset} "
             f"with hash {head.hash[:12]}",
         )
-    record = orjson.loads(line)  # the log's own bytes: the hash above vouches for them
+    record = decode(line)  # the log's own bytes: the hash above vouches for them
     if record.get("seq") != head.seq or record.get("recorded_at") != head.recorded_at:
         raise StoreMismatch(
             str(store),
@@ -214,32 +211,6 @@ def check_head(path: Path, head: Head, store: Path) -> None:
             f"at byte {head.offset} is seq {record.get('seq')} recorded at "
             f"{record.get('recorded_at')}",
         )
-
-
-def new_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
-    """Each complete line after ``start`` (up to the size the file had when the pass
-    began), with the offset just past it: a reader never joins bytes across a recovery."""
-    with open(path, "rb") as fh:
-        end = os.fstat(fh.fileno()).st_size
-        fh.seek(start)
-        offset, pending = start, b""
-        while offset + len(pending) < end:
-            chunk = fh.read(min(_READ, end - offset - len(pending)))
-            if not chunk:
-                return
-            lines = (pending + chunk).split(b"\n")
-            pending = lines.pop()
-            for line in lines:
-                offset += len(line) + 1
-                yield line, offset
-
-
-def _parses(line: bytes) -> bool:
-    try:
-        orjson.loads(line)
-    except ValueError:
-        return False
-    return True
 
 
 Item = tuple[Record, int, bytes]
@@ -254,24 +225,18 @@ class Chain:
         self.head = head
 
     def records(self) -> Iterator[Item]:
-        """The records after the head, each checked; a damaged final line is a torn tail."""
+        """The records after the head, each checked. The pass ends where the log's stable
+        end was when it began (``eventlog.reader.scan_lines``: a torn tail is not read)."""
         head = self.head
         seq, prev, identity = head.seq, head.hash, head.identity
-        pending_error: BrokenLog | None = None
-        for line, end in new_lines(self.path, head.offset):
-            if pending_error is not None:
-                raise pending_error
+        for line, end in scan_lines(self.path, head.offset):
             try:
                 record = decode(line)
                 good = type(record.get("seq")) is int and type(record.get("prev")) is str
             except ValueError:
                 good = False
             if not good:
-                if _parses(line):
-                    raise BrokenLog(seq + 1, None, "a line this version cannot read as a record")
-                # a last line that is not JSON at all is a torn tail; a line after it: damage
-                pending_error = BrokenLog(seq + 1, None, "not a valid record")
-                continue
+                raise BrokenLog(seq + 1, None, "a line this version cannot read as a record")
             if record["seq"] != seq + 1:
                 raise BrokenLog(seq + 1, record["seq"], f"expected seq {seq + 1}")
             if record["prev"] != prev:

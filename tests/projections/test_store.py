@@ -109,3 +109,27 @@ def test_stepwise_catch_up_holds_the_same_rows_as_one_pass(log: Log, data: st.Da
         assert (root / "steps" / "totals.json").read_bytes() == (
             root / "once" / "totals.json"
         ).read_bytes()
+
+
+def test_views_answer_the_common_questions(tmp_path: Path) -> None:
+    """`party_accounts` has one column per party, NULL (never 0) where a party gave no account;
+    `discrepant_rounds` lists the flows whose accounts differ."""
+    from projection_logs import istanbul
+
+    istanbul().write(tmp_path / "log")
+    catch_up(tmp_path / "log", tmp_path / "out").close()
+    conn = sqlite3.connect(tmp_path / "out" / "archive.sqlite")
+    try:
+        accounts = conn.execute(
+            "SELECT round, ua_value, ru_value, other_value, discrepant FROM party_accounts"
+            " WHERE kind = 'bodies' AND sender = 'RU' ORDER BY earliest, latest, round"
+        ).fetchall()
+        discrepant = conn.execute("SELECT round, low, high FROM discrepant_rounds").fetchall()
+    finally:
+        conn.close()
+    assert accounts == [
+        ("r1", 1212, 1212, None, 0),
+        ("r2", 1200, 1200, None, 0),  # ICRC's retracted account is gone, not 0
+        ("r3", 3645, 3648, None, 1),  # UA's corrected 3645 against RU's 3648
+    ]
+    assert discrepant == [("r3", 3645, 3648)]

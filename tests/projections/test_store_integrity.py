@@ -284,3 +284,39 @@ def test_a_reused_slug_is_one_error_line(tmp_path: Path) -> None:
     assert run(tmp_path / "log", tmp_path / "out", "totals").exit_code == 0
     story.write(tmp_path / "log")
     assert "reuses slug 'r1'" in one_error(run(tmp_path / "log", tmp_path / "out", "totals"))
+
+
+def test_rounds_json_streamed_equals_the_whole_object(tmp_path: Path) -> None:
+    """`rounds --json` of the head, written round by round, is the JSON of the whole object."""
+    from projections import queries
+    from projections.store import catch_up
+
+    istanbul().write(tmp_path / "log")
+    streamed = run(tmp_path / "log", tmp_path / "out", "rounds", "--json").stdout_bytes
+    caught = catch_up(tmp_path / "log", tmp_path / "out")
+    try:
+        view = queries.rounds(caught.conn, caught.head.seq, caught.lines)
+    finally:
+        caught.close()
+    view["head"] = {"seq": caught.head.seq, "hash": caught.head.hash}
+    assert streamed == orjson.dumps(view) + b"\n"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """A reader that stops early (`| head`) ends the command with exit 141 and no Error line."""
+    import subprocess
+    import sys
+
+    story = Log()
+    for n in range(3000):
+        story.round(f"r{n}", "2025-06-01", label="x" * 100)
+    story.write(tmp_path / "log")
+    argv = [sys.executable, "-m", "projections", "--log", str(tmp_path / "log"), "--out",
+            str(tmp_path / "out"), "rounds", "--json"]  # fmt: skip
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.read(10) == b'{"known_at'
+    child.stdout.close()
+    assert child.wait(timeout=120) == 141
+    assert child.stderr.read() == b""
+    child.stderr.close()
