@@ -278,8 +278,9 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
     help="Same as the global --out.",
 )
 @click.option("--full", is_flag=True, help="Rebuild the store from the start of the log.")
+@click.option("--report", "with_report", is_flag=True, help="Also refresh the site in OUT/site.")
 @click.pass_obj
-def rebuild(ctx: Context, out: Path | None, full: bool) -> None:
+def rebuild(ctx: Context, out: Path | None, full: bool, with_report: bool) -> None:
     """Catch the store up and publish totals.json beside it (the cron job)."""
     from projections.rebuild import rebuild as run
 
@@ -288,3 +289,29 @@ def rebuild(ctx: Context, out: Path | None, full: bool) -> None:
     with reported():
         result = run(ctx.log_dir, ctx.out, full=full)
         click.echo(result.summary())
+    if with_report:
+        _report(ctx)
+
+
+def _report(ctx: Context) -> None:
+    from projections.report import write_report
+
+    with reported():
+        result = write_report(ctx.log_dir, ctx.out)
+        click.echo(result.summary())
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Same as the global --out.",
+)
+@click.pass_obj
+def report(ctx: Context, out: Path | None) -> None:
+    """Write the reader's site (HTML, charts, CSV files) into OUT/site, atomically."""
+    if out is not None:
+        ctx.out = out
+    _report(ctx)
