@@ -301,7 +301,7 @@ def _report(ctx: Context) -> None:
         click.echo(result.summary())
 
 
-@main.command()
+@main.command(short_help="Write the reader's site (HTML, charts, CSV) into OUT/site.")
 @click.option(
     "--out",
     "out",
