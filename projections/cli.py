@@ -63,11 +63,32 @@ def _closed_pipe() -> None:
     sys.exit(EXIT_PIPE)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, exit_now: bool = True) -> None:
     from projections.render import escape
 
     click.echo(f"Error: {escape(' '.join(message.split()))}", err=True)
-    sys.exit(code)
+    if exit_now:
+        sys.exit(code)
+
+
+class _Group(click.Group):
+    """Usage errors as eventlog prints them: one ``Error:`` line and a hint, exit 2."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code, exit_now=False)
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                click.echo(f"Try '{exc.ctx.command_path} -h' for help.", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 class Context:
@@ -139,7 +160,7 @@ as_of_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--log",
     "log_dir",
@@ -164,7 +185,7 @@ def main(ctx: click.Context, log_dir: Path, out: Path) -> None:
     ctx.obj = Context(log_dir, out)
 
 
-@main.command()
+@main.command(short_help="Totals per flow, reported totals, outstanding offers.")
 @json_option
 @known_at_option
 @as_of_option
@@ -248,7 +269,7 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
         _emit(view, as_json, trail_text)
 
 
-@main.command()
+@main.command(short_help="Catch the store up; publish totals.json (the cron job).")
 @click.option(
     "--out",
     "out",
@@ -280,7 +301,7 @@ def _report(ctx: Context) -> None:
         click.echo(result.summary())
 
 
-@main.command()
+@main.command(short_help="Write the reader's site (HTML, charts, CSV) into OUT/site.")
 @click.option(
     "--out",
     "out",

@@ -203,6 +203,14 @@ def check_head(path: Path, head: Head, store: Path) -> None:
             f"the log no longer holds line {head.seq} (seq {head.seq}) at byte {head.offset} "
             f"with hash {head.hash[:12]}",
         )
+    record = decode(line)  # the log's own bytes: the hash above vouches for them
+    if record.get("seq") != head.seq or record.get("recorded_at") != head.recorded_at:
+        raise StoreMismatch(
+            str(store),
+            f"the store's head says seq {head.seq} recorded at {head.recorded_at}, but the line "
+            f"at byte {head.offset} is seq {record.get('seq')} recorded at "
+            f"{record.get('recorded_at')}",
+        )
 
 
 Item = tuple[Record, int, bytes]
