@@ -85,12 +85,16 @@ def _vkey(value: str) -> Any:
 
 def _read(path: str) -> bytes:
     from eventlog.errors import BadNote
+    from eventlog.inputs import TooLarge, read_regular
 
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_INPUT + 1)
-    if len(data) > MAX_INPUT:
-        raise BadNote(path, f"over {MAX_INPUT} bytes: not a proof, checkpoint, line or key")
-    return data
+    # O_NONBLOCK then fstat: a FIFO or a device is refused at once, never waited on.
+    try:
+        return read_regular(path, MAX_INPUT)
+    except TooLarge:
+        raise BadNote(path, f"over {MAX_INPUT} bytes: not a proof, checkpoint, line or key"
+                      ) from None
+    except OSError as exc:
+        raise BadNote(path, exc.strerror or str(exc)) from None
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 from eventlog import catalog
 from eventlog.errors import EventLogError, InvalidEvent
+from eventlog.inputs import TooLarge, read_regular, size_words
 
 SOURCES_DIR = "sources"
 """Under the log directory: kept documents, ``<sha256>.txt``."""
@@ -44,10 +45,19 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+MAX_DOCUMENT = 64 * 1024 * 1024
+"""Bound on a document's size: far above any report or bulletin, so a device or a huge
+file is refused with one error instead of filling memory."""
+
+
 def read_document(path: Path) -> str:
-    """A document's text; raises ``DocumentError`` if it is not readable UTF-8."""
+    """A document's text; raises ``DocumentError`` unless it is a regular file of UTF-8 text
+    of at most ``MAX_DOCUMENT`` bytes."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_regular(path, MAX_DOCUMENT).decode("utf-8")
+    except TooLarge:
+        raise DocumentError(f"{path}: over {size_words(MAX_DOCUMENT)}, the limit for a "
+                            "document") from None
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
     except OSError as exc:
