@@ -56,7 +56,7 @@ def source_add(ctx: click.Context, /, file: Path, keep: bool, **kw: Any) -> None
     options = {"data.document": "--slug", "document": "--slug", "data.outlet": "--outlet",
                "data.title": "--title", "data.url": "--url", "data.note": "--note",
                "data.published_on": "--published-on", "published_on": "--published-on",
-               "data.language": "--language"}
+               "data.language": "--language", "id": "--id"}
     submit(ctx, [(1, item)], by=kw["by"], expect_seq=kw["expect_seq"], dry_run=kw["dry_run"],
            options=options)
     if keep and not kw["dry_run"]:
