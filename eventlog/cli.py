@@ -178,10 +178,17 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, until: int | None,
         for record in rows:
             click.echo(orjson.dumps(record).decode())
         return
-    click.echo(f"{'SEQ':>5}  {'RECORDED_AT':<20}  {'TYPE':<18}  {'ID':<24}  SUMMARY")
-    for r in rows:
-        click.echo(f"{r['seq']:>5}  {r['recorded_at'][:19]:<20}  {r['type']:<18}  "
-                   f"{escape(r['id']):<24}  {escape(summary(r))}")
+    # Columns sized to their content (a generated id is 32 characters, a chosen one up to
+    # 128): the table is built whole, then printed.
+    cells = [(str(r["seq"]), r["recorded_at"][:19], r["type"], escape(r["id"]),
+              escape(summary(r))) for r in rows]
+    heads = ("SEQ", "RECORDED_AT", "TYPE", "ID", "SUMMARY")
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(heads[:4])]
+    for row in [heads, *cells]:
+        seq, *middle, text = row
+        click.echo("  ".join([seq.rjust(widths[0]),
+                              *(v.ljust(w) for v, w in zip(middle, widths[1:], strict=True)),
+                              text]).rstrip())
 
 
 @main.command(short_help="Check every line, the chain and the rules.")

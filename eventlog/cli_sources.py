@@ -102,7 +102,7 @@ def sources_check(ctx: click.Context, directory: Path) -> None:
       eventlog sources check ../shared/sources
     """
     from eventlog.render import escape
-    from eventlog.sources import check_directory
+    from eventlog.sources import check_directory, shown_number
 
     documents, facts = _current_facts(ctx.obj)
     reports = check_directory(directory, documents, facts)
@@ -120,7 +120,7 @@ def sources_check(ctx: click.Context, directory: Path) -> None:
         for quote in report.missing:
             failed = True
             click.echo(f"  quote not in the document: {escape(quote)}")
-        shown = ", ".join(f"{n:,}" for n in report.unquoted) or "none"
+        shown = ", ".join(shown_number(n, report.written[n]) for n in report.unquoted) or "none"
         click.echo(f"  numbers no fact quotes: {shown}")
     if not reports:
         click.echo("no documents recorded")
