@@ -54,6 +54,13 @@ _DESCRIPTIONS = {
     catalog.NOTE: "Record a qualitative report that carries no count.",
 }
 _EXAMPLES = {
+    catalog.AGREEMENT: "eventlog report agreement --agreement istanbul-2025 --title "
+                       "'Istanbul talks, second round' --concluded-on 2025-06-02 --place Istanbul "
+                       "--attributed-to Reuters --party other",
+    catalog.OFFER: "eventlog report offer --kind bodies --from RU --to UA --count 2239 "
+                   "--as-of 2025 --attributed-to 'Russian Defence Ministry' --party RU",
+    catalog.NOTE: "eventlog report note --text 'the exchange is still ongoing' "
+                  "--round june-2025 --attributed-to 'Coordination Headquarters' --party UA",
     catalog.ROUND: "eventlog report round --round june-2025 --occurred-on 2025-06 "
                    "--attributed-to 'Coordination Headquarters' --party UA --document ukrinform-1",
     catalog.TRANSFER: "eventlog report transfer --round june-2025 --kind bodies --from RU --to UA "

@@ -13,7 +13,12 @@ from eventlog.cli_common import by_option, dry_run_option, expect_option, submit
 
 @click.group(short_help="Record a document the archive quotes.")
 def source() -> None:
-    """Record a document the archive quotes (a report, a statement, a transcript)."""
+    """Record a document the archive quotes (a report, a statement, a transcript).
+
+    \b
+    Examples:
+      eventlog source add report-004.txt --slug report-004 --outlet Reuters --keep
+    """
 
 
 @source.command("add", short_help="Record a document with the SHA-256 of its text.")
@@ -65,7 +70,12 @@ def source_add(ctx: click.Context, /, file: Path, keep: bool, **kw: Any) -> None
 
 @click.group(short_help="Check the log's quotes against its documents.")
 def sources() -> None:
-    """Check the log's quotes against the documents they cite."""
+    """Check the log's quotes against the documents they cite.
+
+    \b
+    Examples:
+      eventlog sources check ../shared/sources
+    """
 
 
 def _current_facts(log_dir: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
