@@ -87,6 +87,8 @@ class Index:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
+        except sqlite3.OperationalError:
+            raise  # busy, locked or I/O: not damage, and other processes may hold it open
         except sqlite3.DatabaseError:
             # A damaged index is only derived data: throw it away and rebuild it.
             for suffix in ("", "-journal", "-wal", "-shm"):
