@@ -29,13 +29,14 @@ db.close()
 
 
 def _note(event_id: str) -> dict[str, object]:
+    source = {"attributed_to": "t", "party": "other"}
     return {"type": "note.recorded", "id": event_id,
-            "data": {"text": f"note {event_id}", "source": {"attributed_to": "t", "party": "other"}}}
+            "data": {"text": f"note {event_id}", "source": source}}
 
 
 def test_another_process_closing_the_index_leaves_a_kept_connection_its_wal(
         tmp_path: Path) -> None:
-    """Another process's close of the index never checkpoints away the WAL a kept connection uses."""
+    """Another process's close of the index never deletes the WAL a kept connection uses."""
     log = tmp_path / "log"
     log.mkdir()
     append(log, [_note("a1")], by="t")  # this process now keeps a connection to the index
