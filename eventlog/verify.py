@@ -34,7 +34,7 @@ from eventlog.durable import LOCK_FILE
 from eventlog.errors import CorruptLog, InvalidEvent
 from eventlog.reader import Position, existing_log, scan_lines, stable_end
 from eventlog.rules import MemoryCatalog, RuleError, admit
-from eventlog.verifypool import ENVELOPE, POOL_FROM, RULES, Checks, schema_error, workers
+from eventlog.verifypool import ENVELOPE, POOL_FROM, RULES, Checks, checking, schema_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +93,7 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
         catalog = MemoryCatalog(digests=False, load=load)
         prev, stamp, number, end = GENESIS, "", 0, 0
         use_pool = stop >= POOL_FROM if parallel is None else parallel
-        with workers() if use_pool else nullcontext(None) as pool:
-            checks = Checks(pool, path, fd, stop) if pool is not None else None
+        with checking(path, fd, stop) if use_pool else nullcontext(None) as checks:
             try:
                 for line, line_end in scan_lines(path, 0, stop):
                     number += 1

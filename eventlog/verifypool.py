@@ -12,10 +12,10 @@ then dates, then the other rules.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
@@ -106,22 +106,35 @@ def _bounds(fd: int, stop: int, parts: int) -> list[int]:
 
 
 class Checks:
-    """The per-line checks of ``[0, stop)`` running in worker processes."""
+    """The per-line checks of ``[0, stop)`` running in worker processes.
 
-    def __init__(self, pool: ProcessPoolExecutor, path: Path, fd: int, stop: int) -> None:
-        cuts = _bounds(fd, stop, max(1, stop // _CHUNK))
-        self.futures: list[Future[tuple[int, Failure | None]]] = [
-            pool.submit(_check_range, str(path), a, b) for a, b in pairwise(cuts)]
+    Workers are ``python -m eventlog.verifypool`` subprocesses (not ``multiprocessing``,
+    which would re-run a calling script's top level, or fork a threaded caller), each
+    given every ``len(procs)``-th range and printing one result line per range. A
+    range a worker did not answer for is checked in this process.
+    """
+
+    def __init__(self, procs: list[subprocess.Popen[bytes]], ranges: list[tuple[int, int]],
+                 path: Path) -> None:
+        self.procs, self.ranges, self.path = procs, ranges, path
+
+    def _result(self, n: int) -> tuple[int, Failure | None]:
+        proc = self.procs[n % len(self.procs)]
+        raw = proc.stdout.readline() if proc.stdout is not None else b""
+        try:
+            count, failure = orjson.loads(raw)
+            return int(count), None if failure is None else (
+                int(failure[0]), int(failure[1]), str(failure[2]))
+        except (ValueError, TypeError, IndexError):
+            return _check_range(str(self.path), *self.ranges[n])
 
     def first_failure(self, before: int | None) -> Failure | None:
         """The first failing line, looking no further than line ``before`` (None: all)."""
         seen = 0
-        for n, future in enumerate(self.futures):
+        for n in range(len(self.ranges)):
             if before is not None and seen >= before:
-                for rest in self.futures[n:]:
-                    rest.cancel()
                 return None
-            count, failure = future.result()
+            count, failure = self._result(n)
             if failure is not None:
                 return (seen + failure[0], failure[1], failure[2])
             seen += count
@@ -129,14 +142,37 @@ class Checks:
 
 
 @contextmanager
-def workers() -> Iterator[ProcessPoolExecutor | None]:
-    """A pool of worker processes, or None on one core (the main pass does everything)."""
+def checking(path: Path, fd: int, stop: int) -> Iterator[Checks | None]:
+    """Workers checking ``[0, stop)``, or None on one core (the main pass does everything)."""
     count = (os.cpu_count() or 1) - 1
-    if count < 1:
+    if count < 1 or not sys.executable:
         yield None
         return
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+    cuts = _bounds(fd, stop, max(1, stop // _CHUNK))
+    ranges = list(pairwise(cuts))
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        yield pool
+        for k in range(min(count, len(ranges))):
+            args = [str(x) for a, b in ranges[k :: count] for x in (a, b)]
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "eventlog.verifypool", str(path), *args],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
+        yield Checks(procs, ranges, path)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def _main(argv: list[str]) -> None:
+    path, bounds = argv[0], [int(x) for x in argv[1:]]
+    for a, b in zip(bounds[::2], bounds[1::2], strict=True):
+        sys.stdout.buffer.write(orjson.dumps(_check_range(path, a, b)) + b"\n")
+        sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

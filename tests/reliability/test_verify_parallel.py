@@ -83,6 +83,9 @@ def test_parallel_verify_reports_what_sequential_verify_reports(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers over many small ranges give the same outcome as the one-process verify."""
     monkeypatch.setattr(verifypool, "_CHUNK", 4096)  # many ranges, not one
+
+    def in_main(*_: object) -> None:
+        raise AssertionError("a range was checked in the main process, not by a worker")
     records = [dict(r, data=dict(r["data"])) for r in sound]
     for edit in CASES[case](records):
         edit(records)
@@ -91,6 +94,7 @@ def test_parallel_verify_reports_what_sequential_verify_reports(
     _write(log, records)
     expected = _outcome(log, parallel=False)
     assert (case == "sound") == expected.startswith("Report")
+    monkeypatch.setattr(verifypool, "_check_range", in_main)
     assert _outcome(log, parallel=True) == expected
 
 
