@@ -34,7 +34,7 @@ from eventlog.durable import LOCK_FILE
 from eventlog.errors import CorruptLog, InvalidEvent
 from eventlog.reader import Position, existing_log, scan_lines, stable_end
 from eventlog.rules import MemoryCatalog, RuleError, admit
-from eventlog.verifypool import ENVELOPE, POOL_FROM, RULES, Checks, checking, schema_error
+from eventlog.verifypool import ENVELOPE, RULES, Checks, checking, schema_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +69,12 @@ class Report:
 
 @collector_paused
 def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None, *,
-           parallel: bool | None = None) -> Report:
+           parallel: bool = False) -> Report:
     """Check the whole log; raise ``CorruptLog`` naming the first bad line, else a ``Report``.
 
-    ``parallel`` runs the per-line checks in worker processes (``verifypool``); by
-    default only for logs of ``POOL_FROM`` bytes or more. The result is the same.
+    ``parallel`` runs the per-line checks in worker processes (``verifypool``), with
+    the same result. It is off by default: on two cores shared with other work it
+    was measured slower than one process (BENCHMARKS.md, "fixindex").
     """
     path = existing_log(log_dir)
     ends = array("q", [0])
@@ -92,8 +93,7 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
 
         catalog = MemoryCatalog(digests=False, load=load)
         prev, stamp, number, end = GENESIS, "", 0, 0
-        use_pool = stop >= POOL_FROM if parallel is None else parallel
-        with checking(path, fd, stop) if use_pool else nullcontext(None) as checks:
+        with checking(path, fd, stop) if parallel else nullcontext(None) as checks:
             try:
                 for line, line_end in scan_lines(path, 0, stop):
                     number += 1

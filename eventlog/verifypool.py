@@ -37,8 +37,6 @@ VALIDATE = {name: model.__pydantic_validator__.validate_python
            for name, model in DATA_MODELS.items()}
 """``model.model_validate`` without its Python wrapper: the same validator, the same errors."""
 
-POOL_FROM = 32 * 1024 * 1024
-"""Logs smaller than this (bytes) are verified in one process: starting workers costs more."""
 _CHUNK = 4 * 1024 * 1024
 
 ENVELOPE, SCHEMA, DATES, RULES = range(4)
