@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,14 +57,45 @@ def _write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
     fsync_dir(path.parent)
 
 
+MAX_SMALL = 64 * 1024
+"""Far above any origin, key or checkpoint (a few hundred bytes plus cosignatures)."""
+
+
+def _small(path: Path) -> bytes:
+    """A small regular file's bytes: a symlink, FIFO, device or oversized file is one error
+    naming it (never a hang on a FIFO or memory filled from /dev/zero)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise TransparencyConfig(f"{path}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise TransparencyConfig(f"{path}: not a regular file")
+        data = b""
+        while len(data) <= MAX_SMALL and (chunk := os.read(fd, MAX_SMALL + 1 - len(data))):
+            data += chunk
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SMALL:
+        raise TransparencyConfig(f"{path}: over {MAX_SMALL} bytes")
+    return data
+
+
+def _small_text(path: Path) -> str:
+    try:
+        return _small(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise TransparencyConfig(f"{path}: not UTF-8") from None
+
+
 # -- origin and key ------------------------------------------------------------------
 
 
 def read_origin(log_dir: str | os.PathLike[str]) -> str | None:
     path = Path(log_dir) / ORIGIN_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
-    return path.read_text("utf-8").rstrip("\n")
+    return _small_text(path).rstrip("\n")
 
 
 def set_origin(log_dir: str | os.PathLike[str], origin: str) -> bool:
@@ -82,9 +114,9 @@ def set_origin(log_dir: str | os.PathLike[str], origin: str) -> bool:
 
 def archive_key(log_dir: str | os.PathLike[str]) -> Verifier:
     path = Path(log_dir) / VKEY_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         raise TransparencyConfig(f"no verifier key at {path}: sign a first checkpoint")
-    return Verifier.parse(path.read_text("utf-8"))
+    return Verifier.parse(_small_text(path))
 
 
 def write_key(path: Path, signer: Signer) -> None:
@@ -111,7 +143,7 @@ def open_kept(log_dir: str | os.PathLike[str], path: Path, key: Verifier,
               origin: str | None) -> CheckpointBody:
     """A checkpoint signed by ``key`` for this log's origin; raises ``ProofFailed`` otherwise."""
     try:
-        body, _ = open_checkpoint(path.read_bytes(), key)
+        body, _ = open_checkpoint(_small(path), key)
     except BadNote as exc:
         raise ProofFailed(f"checkpoint {path.name}: {exc}") from None
     if origin is not None and body.origin != origin:
@@ -129,7 +161,7 @@ def _keep(log_dir: Path, size: int, text: str) -> Path:
     try:
         _write_new(path, text.encode())
     except FileExistsError:
-        if path.read_text("utf-8") != text:  # Ed25519 is deterministic: same tree, same note
+        if _small(path) != text.encode():  # Ed25519 is deterministic: same tree, same note
             raise TransparencyConfig(f"{path} exists with another checkpoint") from None
     return path
 

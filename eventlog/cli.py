@@ -106,7 +106,12 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
         read_submissions,
     )
 
-    raw = file.read()
+    # Without --yes or --dry-run, more than LARGE_BATCH_BYTES is refused anyway: read no
+    # further, so that /dev/zero or a huge file is an Error line, not exhausted memory.
+    raw = file.read() if yes or dry_run else file.read(LARGE_BATCH_BYTES + 1)
+    if len(raw) > LARGE_BATCH_BYTES and not (yes or dry_run):
+        fail(f"the input is over {LARGE_BATCH_BYTES // 2**20} MiB: check it with --dry-run, "
+             "then append it with --yes")
     items = read_submissions(raw)
     if is_large(len(items), len(raw)) and not (yes or dry_run):
         fail(f"a batch of {len(items):,} events ({len(raw):,} bytes) is over "

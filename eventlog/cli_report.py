@@ -296,8 +296,15 @@ def correct(ctx: click.Context, /, targets: tuple[str, ...], sets: tuple[str, ..
         if kw.get("event_id"):
             item["id"] = kw["event_id"] if len(targets) == 1 else f"{kw['event_id']}-{index}"
         items.append((1, item))
+    options = {"reason": "--reason", "data.reason": "--reason"}
+    for pairs, flag in ((sets, "--set"), (json_sets, "--set-json")):
+        for pair in pairs:
+            field = pair.partition("=")[0]
+            options[f"changes.{field}"] = f"{flag} {field}"
+    if count is not None:
+        options.update({"changes.count": "--count", "changes.count.value": "--count"})
     submit(ctx.parent or ctx, items, by=kw["by"], expect_seq=kw["expect_seq"],
-           dry_run=kw["dry_run"], options={"reason": "--reason", "data.reason": "--reason"})
+           dry_run=kw["dry_run"], options=options)
 
 
 correct = _revision_options(correct)

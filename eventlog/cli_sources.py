@@ -111,11 +111,12 @@ def sources_check(ctx: click.Context, directory: Path) -> None:
         if report.path is None:
             failed = True
             why = "no sha256 recorded" if report.sha256 is None else "no file with its sha256"
-            click.echo(f"document {report.slug}: NOT FOUND in {directory} ({why}); "
+            click.echo(f"document {report.slug}: NOT FOUND in {escape(str(directory))} ({why}); "
                        f"{report.quotes} quotes unchecked")
             continue
         state = "all found" if not report.missing else f"{len(report.missing)} NOT FOUND"
-        click.echo(f"document {report.slug}: {report.path.name}; {report.quotes} quotes, {state}")
+        name = escape(report.path.name)  # a file name is text from outside too
+        click.echo(f"document {report.slug}: {name}; {report.quotes} quotes, {state}")
         for quote in report.missing:
             failed = True
             click.echo(f"  quote not in the document: {escape(quote)}")

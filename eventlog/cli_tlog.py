@@ -70,18 +70,27 @@ def verify_checkpoints(log_dir: str) -> str:
     return f", {len(bodies)} signed checkpoints hold"
 
 
+MAX_INPUT = 1024 * 1024
+"""Bound on a proof, checkpoint, line or key file: far above any real one (a line is at most
+64 KiB), so that /dev/zero or a huge file is refused instead of filling memory."""
+
+
 def _vkey(value: str) -> Any:
     from eventlog.note import Verifier
 
     if os.path.isfile(value):
-        with open(value, encoding="utf-8") as fh:
-            return Verifier.parse(fh.read())
+        return Verifier.parse(_read(value).decode("utf-8"))
     return Verifier.parse(value)
 
 
 def _read(path: str) -> bytes:
+    from eventlog.errors import BadNote
+
     with open(path, "rb") as fh:
-        return fh.read()
+        data = fh.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
+        raise BadNote(path, f"over {MAX_INPUT} bytes: not a proof, checkpoint, line or key")
+    return data
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from eventlog import catalog
 from eventlog.events import SCHEMA_VERSION
 
 Record = dict[str, Any]
@@ -189,7 +190,7 @@ def well_formed(raw: Record, length: int, number: int, prev: str, stamp: str) ->
 
 # -- upcasting ---------------------------------------------------------------
 
-_COUNTED = ("transfer.reported", "total.reported", "offer.reported")
+_COUNTED = catalog.FLOW_TYPES
 
 
 def _upcast_v1_v2(record: Record) -> Record:
@@ -201,7 +202,7 @@ def _upcast_v1_v2(record: Record) -> Record:
     data = dict(record["data"])
     if record["type"] in _COUNTED and type(data.get("count")) is int:
         data["count"] = {"value": data["count"], "qualifier": "exact"}
-    elif record["type"] == "fact.corrected" and isinstance(data.get("changes"), dict):
+    elif record["type"] == catalog.CORRECTED and isinstance(data.get("changes"), dict):
         changes = dict(data["changes"])
         if type(changes.get("count")) is int:
             changes["count"] = {"value": changes["count"], "qualifier": "exact"}

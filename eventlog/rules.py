@@ -146,21 +146,27 @@ def check_duplicate(catalog: Catalog, event_type: str, data: dict[str, Any],
     return content
 
 
-def check_dates(data: dict[str, Any], recorded_on: str, where: str = "") -> None:
-    """Refuse a date (at any depth of ``data``) that begins after the day it is recorded."""
-    for key, value in data.items():
-        if type(value) is dict:
-            check_dates(value, recorded_on, f"{where}{key}.")
-        elif key in _DATE_FIELDS and type(value) is str:
+def check_dates(data: dict[str, Any], recorded_on: str,
+                path: tuple[str, ...] = ()) -> None:
+    """Refuse a date (in data, its source, scope or changes) that begins after the day it
+    is recorded (``recorded_on``, ``YYYY-MM-DD``)."""
+    for key in _DATE_FIELDS:
+        value = data.get(key)
+        if type(value) is str:
             start = value.partition("/")[0]
             # a period begins after a day exactly when it sorts after that day's prefix
             # of its own precision: "2027" > "2026", "2026-12" > "2026-11"
             if start > recorded_on[:len(start)]:
                 raise RuleError(f"{value} is after the day it is recorded ({recorded_on})",
-                                f"{where}{key}")
+                                ".".join((*path, key)))
+    for key in _HOLDING_DATES:
+        inner = data.get(key)
+        if type(inner) is dict:
+            check_dates(inner, recorded_on, (*path, key))
 
 
-_DATE_FIELDS = vocabulary.DATE_FIELDS
+_DATE_FIELDS = tuple(sorted(vocabulary.DATE_FIELDS))
+_HOLDING_DATES = ("source", "scope", "changes")
 
 
 def _require_slug(catalog: Catalog, kind: str, slug: str | None, field: str) -> None:
@@ -186,9 +192,9 @@ def check_references(catalog: Catalog, event_type: str, data: dict[str, Any]) ->
     elif event_type == vocabulary.TOTAL:
         _require_slug(catalog, "agreement", data["scope"].get("agreement"), "scope.agreement")
     source = data.get("source")
-    if isinstance(source, dict):
-        _require_slug(catalog, "document", source.get("document"), "source.document")
-    if data.get("supersedes") is not None:
+    if source is not None and "document" in source:
+        _require_slug(catalog, "document", source["document"], "source.document")
+    if "supersedes" in data:
         _check_supersedes(catalog, event_type, data)
 
 

@@ -51,7 +51,10 @@ class Checkpoint:
             c in "0123456789abcdef" for c in digest
         ):
             raise InvalidEvent(f"checkpoint must be SEQ:HASH (64 lowercase hex), got {text!r}")
-        return cls(int(seq), digest)
+        try:
+            return cls(int(seq), digest)
+        except ValueError:  # over Python's int-conversion digit limit
+            raise InvalidEvent(f"checkpoint seq has too many digits ({len(seq)})") from None
 
 
 @dataclass(frozen=True, slots=True)

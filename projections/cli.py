@@ -63,11 +63,32 @@ def _closed_pipe() -> None:
     sys.exit(EXIT_PIPE)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, exit_now: bool = True) -> None:
     from projections.render import escape
 
     click.echo(f"Error: {escape(' '.join(message.split()))}", err=True)
-    sys.exit(code)
+    if exit_now:
+        sys.exit(code)
+
+
+class _Group(click.Group):
+    """Usage errors as eventlog prints them: one ``Error:`` line and a hint, exit 2."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code, exit_now=False)
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                click.echo(f"Try '{exc.ctx.command_path} -h' for help.", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 class Context:
@@ -139,7 +160,7 @@ as_of_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--log",
     "log_dir",
@@ -164,7 +185,7 @@ def main(ctx: click.Context, log_dir: Path, out: Path) -> None:
     ctx.obj = Context(log_dir, out)
 
 
-@main.command()
+@main.command(short_help="Totals per flow, reported totals, outstanding offers.")
 @json_option
 @known_at_option
 @as_of_option
@@ -248,7 +269,7 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
         _emit(view, as_json, trail_text)
 
 
-@main.command()
+@main.command(short_help="Catch the store up; publish totals.json (the cron job).")
 @click.option(
     "--out",
     "out",
@@ -257,8 +278,9 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
     help="Same as the global --out.",
 )
 @click.option("--full", is_flag=True, help="Rebuild the store from the start of the log.")
+@click.option("--report", "with_report", is_flag=True, help="Also refresh the site in OUT/site.")
 @click.pass_obj
-def rebuild(ctx: Context, out: Path | None, full: bool) -> None:
+def rebuild(ctx: Context, out: Path | None, full: bool, with_report: bool) -> None:
     """Catch the store up and publish totals.json beside it (the cron job)."""
     from projections.rebuild import rebuild as run
 
@@ -267,3 +289,29 @@ def rebuild(ctx: Context, out: Path | None, full: bool) -> None:
     with reported():
         result = run(ctx.log_dir, ctx.out, full=full)
         click.echo(result.summary())
+    if with_report:
+        _report(ctx)
+
+
+def _report(ctx: Context) -> None:
+    from projections.report import write_report
+
+    with reported():
+        result = write_report(ctx.log_dir, ctx.out)
+        click.echo(result.summary())
+
+
+@main.command(short_help="Write the reader's site (HTML, charts, CSV) into OUT/site.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Same as the global --out.",
+)
+@click.pass_obj
+def report(ctx: Context, out: Path | None) -> None:
+    """Write the reader's site (HTML, charts, CSV files) into OUT/site, atomically."""
+    if out is not None:
+        ctx.out = out
+    _report(ctx)

@@ -55,11 +55,11 @@ FLAT = (TRANSFER, ROUND)
 ROUND_FIELDS = ("round", "occurred_on", "agreement", "label", "mediators")
 
 KEPT: dict[str, tuple[str, ...] | None] = {
-    "agreement.recorded": ("agreement", "title", "concluded_on", "place"),
-    "note.recorded": ("round", "text", "source"),
+    catalog.AGREEMENT: ("agreement", "title", "concluded_on", "place"),
+    catalog.NOTE: ("round", "text", "source"),
     catalog.SOURCE: None,
-    "total.reported": None,
-    "offer.reported": None,
+    catalog.TOTAL: None,
+    catalog.OFFER: None,
 }
 """The fields each dict-keeping fact type keeps; None keeps all."""
 

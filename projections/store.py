@@ -203,6 +203,14 @@ def check_head(path: Path, head: Head, store: Path) -> None:
             f"the log no longer holds line {head.seq} (seq {head.seq}) at byte {head.offset} "
             f"with hash {head.hash[:12]}",
         )
+    record = decode(line)  # the log's own bytes: the hash above vouches for them
+    if record.get("seq") != head.seq or record.get("recorded_at") != head.recorded_at:
+        raise StoreMismatch(
+            str(store),
+            f"the store's head says seq {head.seq} recorded at {head.recorded_at}, but the line "
+            f"at byte {head.offset} is seq {record.get('seq')} recorded at "
+            f"{record.get('recorded_at')}",
+        )
 
 
 Item = tuple[Record, int, bytes]
@@ -280,6 +288,15 @@ class CaughtUp:
         self.lines.close()
 
 
+def _describe(out: Path, conn: sqlite3.Connection, folded: int) -> None:
+    """Datasette's ``metadata.json`` beside the store: rewritten whenever events are folded
+    (it states the head), written when missing (``projections.report.metadata``)."""
+    from projections.report.metadata import FILE, write_metadata
+
+    if folded or not (out / FILE).exists():
+        write_metadata(out, conn)
+
+
 def catch_up(
     log_dir: str | os.PathLike[str], out: str | os.PathLike[str], full: bool = False
 ) -> CaughtUp:
@@ -297,6 +314,7 @@ def catch_up(
         head = read_head(conn)
         check_head(path, head, where)
         if os.stat(path).st_size == head.offset:
+            _describe(out, conn, 0)
             return CaughtUp(conn, head, 0, lines)
         if os.stat(path).st_size - head.offset > BIG_CATCH_UP:
             conn.execute("PRAGMA cache_size=-65536")
@@ -320,6 +338,7 @@ def catch_up(
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        _describe(out, conn, folded)
         return CaughtUp(conn, chain.head, folded, lines)
     except DAMAGE as exc:
         conn.close()

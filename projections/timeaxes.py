@@ -134,7 +134,10 @@ def parse_known_at(text: str | None) -> KnownAt:
         return EVERYTHING
     value = text.strip()
     if _SEQ_RE.fullmatch(value):
-        return KnownAt(seq=int(value))
+        try:
+            return KnownAt(seq=int(value))
+        except ValueError:  # over Python's int-conversion digit limit
+            raise InvalidKnownAt(text) from None
     if not _STAMP_RE.fullmatch(value):
         raise InvalidKnownAt(text)
     try:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from eventlog import catalog
 from projections import intervals
 from projections.facts import CURRENT, State
 from projections.intervals import Interval
@@ -283,13 +284,13 @@ def totals_view(state: State, as_of: str | None = None) -> dict[str, Any]:
                 last_days[flow.key] = day
     reported = [
         reported_entry(fact_id, data, scopes.rounds_sum(data))
-        for fact_id, data in current(state, "total.reported", as_of)
+        for fact_id, data in current(state, catalog.TOTAL, as_of)
     ]
     reported.sort(key=reported_key)
     facts = state["facts"]
     offers = [
         (fact_id, facts[fact_id][3], data)
-        for fact_id, data in current(state, "offer.reported", as_of)
+        for fact_id, data in current(state, catalog.OFFER, as_of)
     ]
     return {
         "known_at": known_at(state),

@@ -507,10 +507,11 @@ def test_correction_of_a_retracted_fact_via_cli(cli: Run, rejected: Rejected) ->
 
 
 def test_correction_making_target_invalid_via_cli(cli: Run, rejected: Rejected) -> None:
-    """`correct --count -5` exits 1: the corrected count would be negative."""
+    """`correct --count -5` exits 1 naming --count: the corrected count would be negative."""
     rejected(
         cli("correct", "tr-ua", "--count", "-5", "--reason", "r"),
-        "Error: event 1, field 'changes.count.value': the corrected fact would be invalid",
+        "Error: --count: the corrected fact would be invalid: Input should be greater than "
+        "or equal to 0",
     )
 
 

@@ -121,6 +121,23 @@ def test_sources_check_finds_documents_by_hash(seeded: Path, cli: Run, tmp_path:
     ]
 
 
+def test_sources_check_escapes_file_and_directory_names(
+    seeded: Path, cli: Run, tmp_path: Path
+) -> None:
+    """File and directory names from DIR are shown with bidi and control characters escaped."""
+    path = add_article(cli, tmp_path)
+    shelf = tmp_path / "shelf\u202e"
+    shelf.mkdir()
+    (shelf / "a\u202eb\tc.txt").write_bytes(path.read_bytes())
+    result = cli("sources", "check", str(shelf))
+    assert result.stdout.splitlines()[0].startswith("document reuters-may: a\\u202eb\\tc.txt;")
+    (shelf / "a\u202eb\tc.txt").unlink()
+    result = cli("sources", "check", str(shelf))
+    assert result.exit_code == 1
+    assert "NOT FOUND in " + str(tmp_path) + "/shelf\\u202e (" in result.stdout
+    assert "\u202e" not in result.stdout
+
+
 def test_sources_check_fails_on_a_missing_quote(seeded: Path, cli: Run, tmp_path: Path) -> None:
     """A quote that is not in its document, or a document not found, makes the check exit 1."""
     add_article(cli, tmp_path)
@@ -216,6 +233,24 @@ def test_large_batch_needs_yes(seeded: Path, cli: Run) -> None:
 
 
 # -- no silent replacement, no silent duplicate ---------------------------------------------
+
+
+def test_an_input_over_16_mib_is_refused_without_reading_it_whole(
+    seeded: Path, cli: Run, tmp_path: Path
+) -> None:
+    """Input over 16 MiB (a huge file, /dev/zero) needs --yes: one Error line, log unchanged,
+    and no more than 16 MiB is read (an endless input is not an exhausted memory)."""
+    before = (seeded / "events.jsonl").read_bytes()
+    huge = tmp_path / "huge.jsonl"
+    with open(huge, "wb") as fh:
+        fh.truncate(17 * 2**20)
+    sources = [str(huge), "/dev/zero"] if Path("/dev/zero").exists() else [str(huge)]
+    for source in sources:
+        result = cli("append", source)
+        assert result.exit_code == 1
+        assert error_line(result) == ("Error: the input is over 16 MiB: check it with "
+                                      "--dry-run, then append it with --yes")
+    assert (seeded / "events.jsonl").read_bytes() == before
 
 
 def test_identical_fact_under_a_new_id_is_refused(seeded: Path, cli: Run) -> None:
@@ -443,3 +478,11 @@ def test_dry_run_of_a_correction_names_its_change(seeded: Path, cli: Run) -> Non
     assert result.stdout.splitlines()[-1] == (
         "  corrects tr-ua: count={'value': 6058, 'qualifier': 'exact'}")
     assert len(records(seeded)) == 7
+
+
+def test_correct_errors_name_the_set_option(seeded: Path, cli: Run) -> None:
+    """A correction typed with --set that would be invalid names `--set FIELD`."""
+    result = cli("correct", "rnd-june", "--set", "occurred_on=2025-02-30", "--reason", "r")
+    assert result.exit_code == 1
+    assert error_line(result).startswith(
+        "Error: --set occurred_on: the corrected fact would be invalid: not a calendar date")

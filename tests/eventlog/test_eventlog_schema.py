@@ -76,13 +76,18 @@ def test_schema_agrees_with_append_on_the_bad_input_corpus(validator: Any, name:
 
 
 def test_schema_states_dates_counts_and_characters(validator: Any) -> None:
-    """Dates have their pattern, counts their bound, names their character rules."""
+    """Dates have their pattern, counts their bound, names their character rules (a final
+    newline included, which Python's ``$`` would let through)."""
     refused = [
         transfer(count={"value": 10**9 + 1}),
         transfer(source={"attributed_to": "A\u202eB", "party": "UA"}),
         transfer(source={"attributed_to": "   ", "party": "UA"}),
         transfer(source={"attributed_to": "x", "party": "UA", "published_on": "yesterday"}),
         transfer(source={"attributed_to": "x", "party": "UA", "published_on": "\uff12025"}),
+        transfer(source={"attributed_to": "Reuters\n", "party": "UA"}),
+        transfer(round="june-2025\n"),
+        transfer(source={"attributed_to": "x", "party": "UA", "published_on": "2025\n"}),
+        transfer(source={"attributed_to": "x", "party": "UA", "url": "https://a.org/\n"}),
     ]
     for event in refused:
         assert not validator.is_valid(event), event

@@ -220,6 +220,19 @@ def test_bad_time_arguments(story_log: Path, args: list[str]) -> None:
     failed(run(story_log, *args), 2)
 
 
+@pytest.mark.parametrize(
+    "args", [["--bogus"], ["nosuch"], ["totals", "--bogus"], ["trail"], ["--out"]]
+)
+def test_a_usage_error_is_one_error_line_and_a_hint(story_log: Path, args: list[str]) -> None:
+    """An unknown option or command, or a missing argument: exit 2, one Error line and at
+    most a hint line, as eventlog (no Usage block)."""
+    result = run(story_log, *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    lines = result.stderr.splitlines()
+    assert 1 <= len(lines) <= 2 and lines[0].startswith("Error: "), result.stderr
+    assert all(line.startswith("Try '") and line.endswith(" -h' for help.") for line in lines[1:])
+
+
 @pytest.mark.parametrize("command", ["totals", "rounds", "trail", "rebuild"])
 def test_every_command_has_help(command: str) -> None:
     """Every command documents itself in --help."""
@@ -227,6 +240,15 @@ def test_every_command_has_help(command: str) -> None:
     assert result.exit_code == 0
     assert main.commands[command].help
     assert "Usage:" in result.stdout
+
+
+def test_help_lists_every_command_uncut_and_h_is_help() -> None:
+    """The group's help shows each command's whole summary (none cut with '...'); -h is --help."""
+    result = CliRunner().invoke(main, ["-h"])
+    assert result.exit_code == 0, result.output
+    listed = result.stdout.split("Commands:")[1]
+    assert "..." not in listed
+    assert all(f"  {name} " in listed for name in main.commands)
 
 
 def test_help_does_not_import_the_heavy_modules() -> None:

@@ -90,6 +90,27 @@ def test_a_full_build_checks_the_whole_chain(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "totals.json").exists()
 
 
+@pytest.mark.parametrize("args", COMMANDS)
+@pytest.mark.parametrize(
+    ("key", "value"), [("head_seq", "99"), ("head_recorded_at", "2099-01-01T00:00:00.000000Z")]
+)
+def test_a_store_head_that_disagrees_with_its_line_is_refused(
+    tmp_path: Path, args: list[str], key: str, value: str
+) -> None:
+    """A receipt whose seq or time was edited (its offset and hash left true) is refused in one
+    line naming the store, never printed as the archive's position; the store is unchanged."""
+    import sqlite3
+
+    log, out, _ = built(tmp_path, 12)
+    with sqlite3.connect(out / "archive.sqlite") as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+    conn.close()
+    before = dump(out)
+    line = one_error(run(log, out, *args))
+    assert "archive.sqlite: the store's head says" in line
+    assert dump(out) == before
+
+
 def test_another_log_is_refused(tmp_path: Path) -> None:
     """A store belongs to the log whose line 1 it recorded."""
     log, out, _ = built(tmp_path, 10)
@@ -134,10 +155,12 @@ def test_a_torn_final_line_is_not_folded(tmp_path: Path) -> None:
         ["rounds", "--as-of", "\uff12\uff10\uff12\uff15"],
         ["trail", "e6", "--known-at", "٣"],
         ["totals", "--as-of", "2025-12/2025-06"],
+        ["totals", "--known-at", "9" * 5000],
     ],
 )
 def test_bad_time_arguments_are_one_error_line(tmp_path: Path, args: list[str]) -> None:
-    """Non-ASCII digits, a moment before year 1 in UTC, a reversed interval: exit 2, one line."""
+    """Non-ASCII digits, a moment before year 1 in UTC, a reversed interval, a seq of more
+    digits than Python converts: exit 2, one line."""
     story = istanbul()
     story.write(tmp_path / "log")
     one_error(run(tmp_path / "log", tmp_path / "out", *args), 2)

@@ -283,6 +283,16 @@ def test_a_checkpoint_with_non_ascii_digits_is_one_error_line(seeded: Path) -> N
     assert result.stderr.count(b"\n") == 1
 
 
+def test_a_checkpoint_seq_of_5000_digits_is_one_error_line(seeded: Path) -> None:
+    """A seq longer than Python converts to an int is refused with one Error line."""
+    with pytest.raises(InvalidEvent):
+        Checkpoint.parse("9" * 5000 + ":" + "a" * 64)
+    result = cli(["--log", str(seeded), "verify", "--checkpoint", "9" * 5000 + ":" + "a" * 64])
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith("Error: checkpoint seq has too many digits")
+    assert result.stderr.count(b"\n") == 1
+
+
 def test_changes_nested_256_deep_are_one_error_line(seeded: Path) -> None:
     """Data nested deeper than the codec writes is an InvalidEvent, not a bare ValueError."""
     deep: dict[str, Any] = {}

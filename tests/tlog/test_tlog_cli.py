@@ -132,6 +132,24 @@ def test_a_proof_checks_with_only_the_line_and_the_key(tmp_path: Path, cli: Cli,
         assert result.stdout == f"OK: seq 3 is in {ORIGIN} at size 11\n"
 
 
+def test_oversized_or_endless_inputs_are_one_error_line(tmp_path: Path, cli: Cli, log_dir: Path,
+                                                        key_file: Path) -> None:
+    """A proof, line or checkpoint file over 1 MiB, or /dev/zero, is refused without reading
+    it whole: one Error line, exit 1."""
+    proof, line = _proof_files(tmp_path, cli, log_dir, key_file)
+    vkey = str(log_dir / "archive.vkey")
+    huge = tmp_path / "huge"
+    with open(huge, "wb") as fh:
+        fh.truncate(2 * 1024 * 1024)
+    endless = ["/dev/zero"] if os.path.exists("/dev/zero") else []
+    for bad in [str(huge), *endless]:
+        too_big = "over 1048576 bytes"
+        one_error(cli("check-proof", bad, "--line", str(line), "--vkey", vkey), too_big)
+        one_error(cli("check-proof", str(proof), "--line", bad, "--vkey", vkey), too_big)
+        one_error(cli("check-consistency", bad, bad, bad, "--vkey", vkey), too_big)
+        one_error(cli("prove", "3", "--checkpoint", bad), too_big)
+
+
 def test_a_proof_fails_on_any_changed_byte(tmp_path: Path, cli: Cli, log_dir: Path,
                                            key_file: Path) -> None:
     """A flipped byte in the path, the root, the signature or the line: exit 1, one Error line."""
@@ -354,4 +372,36 @@ def test_errors_leave_the_log_unchanged(tmp_path: Path, cli: Cli, log_dir: Path,
     forged.write_text((log_dir / "checkpoints" / "5.checkpoint").read_text().replace("\n5\n",
                                                                                   "\n4\n"))
     one_error(cli("prove", "1", "--checkpoint", str(forged)), "no valid signature")
+    assert (log_dir / "events.jsonl").read_bytes() == before
+
+
+def _make_hostile(path: Path, kind: str) -> None:
+    """Replace ``path`` by a non-UTF-8, oversized, FIFO or /dev/zero-symlink file."""
+    path.unlink()
+    if kind == "not-utf8":
+        path.write_bytes(b"\xff\xfe")
+    elif kind == "huge":
+        path.write_bytes(b"a" * (65 * 1024))
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+
+
+def test_hostile_origin_key_or_checkpoint_files_are_one_error_line(cli: Cli, log_dir: Path,
+                                                                    key_file: Path) -> None:
+    """origin, archive.vkey or a kept checkpoint that is not UTF-8, a FIFO, a symlink to
+    /dev/zero or over 64 KiB: verify exits 1 with one Error line naming it, no hang."""
+    cli("checkpoint", "--key", str(key_file))
+    before = (log_dir / "events.jsonl").read_bytes()
+    kinds = ["not-utf8", "huge", "fifo"] + (["zero"] if os.path.exists("/dev/zero") else [])
+    for name in ("origin", "archive.vkey", "checkpoints/5.checkpoint"):
+        path = log_dir / name
+        good = path.read_bytes()
+        for kind in kinds:
+            _make_hostile(path, kind)
+            one_error(cli("verify"), path.name)
+        path.unlink()
+        path.write_bytes(good)
+    assert cli("verify").exit_code == 0
     assert (log_dir / "events.jsonl").read_bytes() == before
