@@ -55,7 +55,7 @@ _DESCRIPTIONS = {
 }
 _EXAMPLES = {
     catalog.AGREEMENT: "eventlog report agreement --agreement istanbul-2025 --title "
-                       "'Istanbul talks, second round' --concluded-on 2025-06-02 --place Istanbul "
+                       "'Istanbul talks, second round' --concluded-on 2025 --place Istanbul "
                        "--attributed-to Reuters --party other",
     catalog.OFFER: "eventlog report offer --kind bodies --from RU --to UA --count 2239 "
                    "--as-of 2025 --attributed-to 'Russian Defence Ministry' --party RU",
