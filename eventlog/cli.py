@@ -71,7 +71,15 @@ class _Group(click.Group):
               help="Directory holding events.jsonl.")
 @click.pass_context
 def main(ctx: click.Context, log_dir: str) -> None:
-    """An append-only, hash-chained log of reported repatriations and prisoner exchanges."""
+    """An append-only, hash-chained log of reported repatriations and prisoner exchanges.
+
+    \b
+    Examples:
+      eventlog init
+      eventlog report transfer --round june-2025 --kind bodies --from RU --to UA \\
+        --count 6057 --attributed-to 'Coordination Headquarters' --party UA
+      eventlog verify && eventlog show --round june-2025
+    """
     ctx.obj = log_dir
 
 
@@ -97,21 +105,26 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
 
     Each event is {"type": ..., "data": {...}} with an optional "id". The batch
     is all or nothing. Prints one JSON line per event: seq, id, prev, hash, status.
+    Input is read up to 16 MiB (1 GiB with --yes or --dry-run).
+
+    \b
+    Examples:
+      eventlog append events.jsonl --dry-run
+      eventlog append events.jsonl --expect-seq 75 --by maintainer
+      eventlog append - --yes < big-batch.jsonl
     """
     from eventlog.cli_common import submit
     from eventlog.submissions import (
         LARGE_BATCH_BYTES,
         LARGE_BATCH_EVENTS,
         is_large,
+        read_batch,
         read_submissions,
     )
 
-    # Without --yes or --dry-run, more than LARGE_BATCH_BYTES is refused anyway: read no
-    # further, so that /dev/zero or a huge file is an Error line, not exhausted memory.
-    raw = file.read() if yes or dry_run else file.read(LARGE_BATCH_BYTES + 1)
-    if len(raw) > LARGE_BATCH_BYTES and not (yes or dry_run):
-        fail(f"the input is over {LARGE_BATCH_BYTES // 2**20} MiB: check it with --dry-run, "
-             "then append it with --yes")
+    # Read in chunks up to a bound (16 MiB, or 1 GiB with --yes/--dry-run), so that
+    # /dev/zero or a huge file is an Error line, not exhausted memory.
+    raw = read_batch(file, confirmed=yes or dry_run)
     items = read_submissions(raw)
     if is_large(len(items), len(raw)) and not (yes or dry_run):
         fail(f"a batch of {len(items):,} events ({len(raw):,} bytes) is over "
@@ -131,7 +144,13 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
               help="The log's unique name for its checkpoints (set once).")
 @click.pass_context
 def init(ctx: click.Context, origin: str | None) -> None:
-    """Create the log directory and an empty log, if they do not exist."""
+    """Create the log directory and an empty log, if they do not exist.
+
+    \b
+    Examples:
+      eventlog init
+      eventlog --log /srv/archive/log init --origin repatriation-archive.example/log
+    """
     from eventlog.store import init_log
 
     path = init_log(ctx.obj)
@@ -163,6 +182,12 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, until: int | None,
 
     In the table, control, bidirectional and zero-width characters are shown
     escaped (\\n, \\x1b, \\u202e); --json keeps the exact text.
+
+    \b
+    Examples:
+      eventlog show --round june-2025
+      eventlog show --type transfer.reported --status current
+      eventlog show --json --from-seq 40 --until 50
     """
     import orjson
 
@@ -180,10 +205,17 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, until: int | None,
         for record in rows:
             click.echo(orjson.dumps(record).decode())
         return
-    click.echo(f"{'SEQ':>5}  {'RECORDED_AT':<20}  {'TYPE':<18}  {'ID':<24}  SUMMARY")
-    for r in rows:
-        click.echo(f"{r['seq']:>5}  {r['recorded_at'][:19]:<20}  {r['type']:<18}  "
-                   f"{escape(r['id']):<24}  {escape(summary(r))}")
+    # Columns sized to their content (a generated id is 32 characters, a chosen one up to
+    # 128): the table is built whole, then printed.
+    cells = [(str(r["seq"]), r["recorded_at"][:19], r["type"], escape(r["id"]),
+              escape(summary(r))) for r in rows]
+    heads = ("SEQ", "RECORDED_AT", "TYPE", "ID", "SUMMARY")
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(heads[:4])]
+    for row in [heads, *cells]:
+        seq, *middle, text = row
+        click.echo("  ".join([seq.rjust(widths[0]),
+                              *(v.ljust(w) for v, w in zip(middle, widths[1:], strict=True)),
+                              text]).rstrip())
 
 
 @main.command(short_help="Check every line, the chain and the rules.")
@@ -222,7 +254,13 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
               show_default=True, help="JSON, or SEQ:HASH as `verify --checkpoint` takes.")
 @click.pass_context
 def head(ctx: click.Context, fmt: str) -> None:
-    """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps."""
+    """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps.
+
+    \b
+    Examples:
+      eventlog head
+      eventlog verify --checkpoint "$(eventlog head --format seq:hash)"
+    """
     from eventlog.reader import existing_log
     from eventlog.store import read_tail
 
@@ -232,7 +270,12 @@ def head(ctx: click.Context, fmt: str) -> None:
 
 @main.command(short_help="Print the JSON Schema of submitted events.")
 def schema() -> None:
-    """Print the JSON Schema (2020-12) of submitted events, generated from the models."""
+    """Print the JSON Schema (2020-12) of submitted events, generated from the models.
+
+    \b
+    Examples:
+      eventlog schema > submission.schema.json
+    """
     import orjson
 
     from eventlog.events import submission_schema

@@ -57,13 +57,27 @@ def option_of(field: str | None, options: dict[str, str]) -> str | None:
     return None
 
 
+def _typed(item: Any, field: str | None) -> str | None:
+    """The text typed for ``field`` (``data.source.url``) in a submitted item, shortened;
+    None if it is not text (a missing field, a number)."""
+    for start in (item, item.get("data") if isinstance(item, dict) else None):
+        value = start
+        for key in (field or "").split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            return value if len(value) <= 80 else value[:77] + "..."
+    return None
+
+
 def submit(ctx: click.Context, items: list[tuple[int, Any]], *, by: str | None,
            expect_seq: int | None, dry_run: bool = False, allow_duplicate: bool = False,
-           options: dict[str, str] | None = None, texts: dict[str, str] | None = None) -> None:
+           options: dict[str, str] | None = None, texts: dict[str, str] | None = None,
+           per_argument: bool = False) -> None:
     """Append ``(input line, event)`` items and print one JSON line each (or a dry-run summary).
 
     ``options`` maps data fields to the options they came from, so that an error names
-    the option typed; ``texts`` are document texts (sha256 -> text) quotes are checked in.
+    the option typed (and, ``per_argument``, which event: one per argument); ``texts`` are
+    document texts (sha256 -> text) quotes are checked in.
     """
     import orjson
 
@@ -79,7 +93,11 @@ def submit(ctx: click.Context, items: list[tuple[int, Any]], *, by: str | None,
     except InvalidEvent as exc:
         option = option_of(exc.field, options or {})
         if option is not None:
-            fail(f"{option}: {exc.reason}")
+            # One event per argument (correct T1 T2): say which one is at fault.
+            which = f" (event {exc.index})" if per_argument and exc.index is not None else ""
+            typed = _typed(items[exc.index - 1][1] if exc.index else None, exc.field)
+            shown = f" (got {typed!r})" if typed and typed not in exc.reason else ""
+            fail(f"{option}{which}: {exc.reason}{shown}")
         if exc.index is None or (len(items) <= 1 and items[0][0] == 1):
             raise
         line = items[exc.index - 1][0]

@@ -54,6 +54,13 @@ _DESCRIPTIONS = {
     catalog.NOTE: "Record a qualitative report that carries no count.",
 }
 _EXAMPLES = {
+    catalog.AGREEMENT: "eventlog report agreement --agreement istanbul-2025 --title "
+                       "'Istanbul talks, second round' --concluded-on 2025 --place Istanbul "
+                       "--attributed-to Reuters --party other",
+    catalog.OFFER: "eventlog report offer --kind bodies --from RU --to UA --count 2239 "
+                   "--as-of 2025 --attributed-to 'Russian Defence Ministry' --party RU",
+    catalog.NOTE: "eventlog report note --text 'the exchange is still ongoing' "
+                  "--round june-2025 --attributed-to 'Coordination Headquarters' --party UA",
     catalog.ROUND: "eventlog report round --round june-2025 --occurred-on 2025-06 "
                    "--attributed-to 'Coordination Headquarters' --party UA --document ukrinform-1",
     catalog.TRANSFER: "eventlog report transfer --round june-2025 --kind bodies --from RU --to UA "
@@ -191,7 +198,7 @@ def _fact_command(event_type: str) -> click.Command:
             item["id"] = kw["event_id"]
         submit(ctx.parent.parent if ctx.parent and ctx.parent.parent else ctx, [(1, item)],
                by=kw["by"], expect_seq=kw["expect_seq"], dry_run=kw["dry_run"],
-               allow_duplicate=kw["allow_duplicate"], options=fields)
+               allow_duplicate=kw["allow_duplicate"], options={**fields, "id": "--id"})
 
     description = _DESCRIPTIONS[event_type]
     example = _EXAMPLES.get(event_type)
@@ -249,6 +256,10 @@ def _parse_sets(pairs: tuple[str, ...], as_json: bool) -> dict[str, Any]:
     return changes
 
 
+_REVISION_FIELDS = {**source_options(required=False)[1], "id": "--id", "data.target": "TARGET"}
+"""The options (and argument) of ``correct`` and ``retract`` that an error may name."""
+
+
 def _revision_options(func: Any) -> Any:
     more, _ = source_options(required=False)
     return _options([*more, click.option("--id", "event_id",
@@ -296,7 +307,7 @@ def correct(ctx: click.Context, /, targets: tuple[str, ...], sets: tuple[str, ..
         if kw.get("event_id"):
             item["id"] = kw["event_id"] if len(targets) == 1 else f"{kw['event_id']}-{index}"
         items.append((1, item))
-    options = {"reason": "--reason", "data.reason": "--reason"}
+    options = {**_REVISION_FIELDS, "reason": "--reason", "data.reason": "--reason"}
     for pairs, flag in ((sets, "--set"), (json_sets, "--set-json")):
         for pair in pairs:
             field = pair.partition("=")[0]
@@ -304,7 +315,7 @@ def correct(ctx: click.Context, /, targets: tuple[str, ...], sets: tuple[str, ..
     if count is not None:
         options.update({"changes.count": "--count", "changes.count.value": "--count"})
     submit(ctx.parent or ctx, items, by=kw["by"], expect_seq=kw["expect_seq"],
-           dry_run=kw["dry_run"], options=options)
+           dry_run=kw["dry_run"], options=options, per_argument=len(targets) > 1)
 
 
 correct = _revision_options(correct)
@@ -330,7 +341,8 @@ def retract(ctx: click.Context, /, target: str, reason: str, **kw: Any) -> None:
     if kw.get("event_id"):
         item["id"] = kw["event_id"]
     submit(ctx.parent or ctx, [(1, item)], by=kw["by"], expect_seq=kw["expect_seq"],
-           dry_run=kw["dry_run"], options={"reason": "--reason", "data.reason": "--reason"})
+           dry_run=kw["dry_run"], options={**_REVISION_FIELDS, "reason": "--reason",
+                                           "data.reason": "--reason"})
 
 
 retract = _revision_options(retract)

@@ -13,7 +13,12 @@ from eventlog.cli_common import by_option, dry_run_option, expect_option, submit
 
 @click.group(short_help="Record a document the archive quotes.")
 def source() -> None:
-    """Record a document the archive quotes (a report, a statement, a transcript)."""
+    """Record a document the archive quotes (a report, a statement, a transcript).
+
+    \b
+    Examples:
+      eventlog source add report-004.txt --slug report-004 --outlet Reuters --keep
+    """
 
 
 @source.command("add", short_help="Record a document with the SHA-256 of its text.")
@@ -56,7 +61,7 @@ def source_add(ctx: click.Context, /, file: Path, keep: bool, **kw: Any) -> None
     options = {"data.document": "--slug", "document": "--slug", "data.outlet": "--outlet",
                "data.title": "--title", "data.url": "--url", "data.note": "--note",
                "data.published_on": "--published-on", "published_on": "--published-on",
-               "data.language": "--language"}
+               "data.language": "--language", "id": "--id"}
     submit(ctx, [(1, item)], by=kw["by"], expect_seq=kw["expect_seq"], dry_run=kw["dry_run"],
            options=options)
     if keep and not kw["dry_run"]:
@@ -65,7 +70,12 @@ def source_add(ctx: click.Context, /, file: Path, keep: bool, **kw: Any) -> None
 
 @click.group(short_help="Check the log's quotes against its documents.")
 def sources() -> None:
-    """Check the log's quotes against the documents they cite."""
+    """Check the log's quotes against the documents they cite.
+
+    \b
+    Examples:
+      eventlog sources check ../shared/sources
+    """
 
 
 def _current_facts(log_dir: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
@@ -102,7 +112,7 @@ def sources_check(ctx: click.Context, directory: Path) -> None:
       eventlog sources check ../shared/sources
     """
     from eventlog.render import escape
-    from eventlog.sources import check_directory
+    from eventlog.sources import check_directory, shown_number
 
     documents, facts = _current_facts(ctx.obj)
     reports = check_directory(directory, documents, facts)
@@ -120,7 +130,7 @@ def sources_check(ctx: click.Context, directory: Path) -> None:
         for quote in report.missing:
             failed = True
             click.echo(f"  quote not in the document: {escape(quote)}")
-        shown = ", ".join(f"{n:,}" for n in report.unquoted) or "none"
+        shown = ", ".join(shown_number(n, report.written[n]) for n in report.unquoted) or "none"
         click.echo(f"  numbers no fact quotes: {shown}")
     if not reports:
         click.echo("no documents recorded")

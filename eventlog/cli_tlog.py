@@ -85,12 +85,16 @@ def _vkey(value: str) -> Any:
 
 def _read(path: str) -> bytes:
     from eventlog.errors import BadNote
+    from eventlog.inputs import TooLarge, read_regular
 
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_INPUT + 1)
-    if len(data) > MAX_INPUT:
-        raise BadNote(path, f"over {MAX_INPUT} bytes: not a proof, checkpoint, line or key")
-    return data
+    # O_NONBLOCK then fstat: a FIFO or a device is refused at once, never waited on.
+    try:
+        return read_regular(path, MAX_INPUT)
+    except TooLarge:
+        raise BadNote(path, f"over {MAX_INPUT} bytes: not a proof, checkpoint, line or key"
+                      ) from None
+    except OSError as exc:
+        raise BadNote(path, exc.strerror or str(exc)) from None
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -107,7 +111,12 @@ def _inside(path: Path, folder: Path) -> bool:
               help="Private key file to create (mode 0600; never overwritten).")
 @click.pass_context
 def keygen(ctx: click.Context, name: str, out: str) -> None:
-    """Create an Ed25519 signing key NAME (use the log's origin); print its verifier key."""
+    """Create an Ed25519 signing key NAME (use the log's origin); print its verifier key.
+
+    \b
+    Examples:
+      eventlog keygen repatriation-archive.example/log --out ~/archive.key > archive.vkey
+    """
     from eventlog.checkpoints import write_key
     from eventlog.errors import TransparencyConfig
     from eventlog.note import Signer
@@ -121,14 +130,25 @@ def keygen(ctx: click.Context, name: str, out: str) -> None:
 
 @click.group(short_help="Set or show the log's origin.")
 def origin() -> None:
-    """The log's origin: the unique name its checkpoints carry (set once)."""
+    """The log's origin: the unique name its checkpoints carry (set once).
+
+    \b
+    Examples:
+      eventlog origin set repatriation-archive.example/log
+      eventlog origin show
+    """
 
 
 @origin.command("set")
 @click.argument("name")
 @click.pass_context
 def origin_set(ctx: click.Context, name: str) -> None:
-    """Set the origin (e.g. repatriation-archive.example/log); only once."""
+    """Set the origin (e.g. repatriation-archive.example/log); only once.
+
+    \b
+    Examples:
+      eventlog origin set repatriation-archive.example/log
+    """
     from eventlog.checkpoints import set_origin
     from eventlog.reader import existing_log
 
@@ -140,7 +160,12 @@ def origin_set(ctx: click.Context, name: str) -> None:
 @origin.command("show")
 @click.pass_context
 def origin_show(ctx: click.Context) -> None:
-    """Print the origin."""
+    """Print the origin.
+
+    \b
+    Examples:
+      eventlog origin show
+    """
     from eventlog.checkpoints import read_origin
     from eventlog.errors import TransparencyConfig
 
@@ -155,7 +180,12 @@ def origin_show(ctx: click.Context) -> None:
               help="Private key file written by `eventlog keygen`.")
 @click.pass_context
 def checkpoint(ctx: click.Context, key_file: str) -> None:
-    """Sign a checkpoint of the whole log, keep it in checkpoints/ and print it."""
+    """Sign a checkpoint of the whole log, keep it in checkpoints/ and print it.
+
+    \b
+    Examples:
+      eventlog checkpoint --key ~/archive.key > checkpoint.txt
+    """
     from eventlog.checkpoints import sign_checkpoint
     from eventlog.note import Signer
 
@@ -173,7 +203,13 @@ def checkpoint(ctx: click.Context, key_file: str) -> None:
 @click.pass_context
 def prove(ctx: click.Context, seq: int | None, checkpoint_file: str | None,
           consistency: tuple[str, str] | None) -> None:
-    """Print a proof: SEQ --checkpoint FILE (a c2sp.org/tlog-proof), or --consistency OLD NEW."""
+    """Print a proof: SEQ --checkpoint FILE (a c2sp.org/tlog-proof), or --consistency OLD NEW.
+
+    \b
+    Examples:
+      eventlog prove 42 --checkpoint log/checkpoints/120.checkpoint > event-42.tlog-proof
+      eventlog prove --consistency old.checkpoint new.checkpoint > old-new.proof
+    """
     from eventlog.checkpoints import prove_consistency, prove_inclusion
 
     if consistency:
@@ -193,7 +229,12 @@ def prove(ctx: click.Context, seq: int | None, checkpoint_file: str | None,
               help="The event's exact line (as in events.jsonl).")
 @click.option("--vkey", required=True, help="The archive's verifier key, or a file holding it.")
 def check_proof(proof: str, line_file: str, vkey: str) -> None:
-    """Check, without the log, that the line was in the archive at the proof's checkpoint."""
+    """Check, without the log, that the line was in the archive at the proof's checkpoint.
+
+    \b
+    Examples:
+      eventlog check-proof event-42.tlog-proof --line event-42.json --vkey archive.vkey
+    """
     from eventlog.proofs import check_inclusion
 
     body, seq = check_inclusion(_read(proof), _read(line_file), _vkey(vkey))
@@ -207,7 +248,12 @@ def check_proof(proof: str, line_file: str, vkey: str) -> None:
 @click.argument("proof", type=click.Path(dir_okay=False, exists=True))
 @click.option("--vkey", required=True, help="The archive's verifier key, or a file holding it.")
 def check_consistency_cmd(old: str, new: str, proof: str, vkey: str) -> None:
-    """Check, without the log, that checkpoint NEW extends checkpoint OLD."""
+    """Check, without the log, that checkpoint NEW extends checkpoint OLD.
+
+    \b
+    Examples:
+      eventlog check-consistency old.checkpoint new.checkpoint old-new.proof --vkey archive.vkey
+    """
     from eventlog.proofs import check_consistency
 
     o, n = check_consistency(_read(old), _read(new), _read(proof), _vkey(vkey))

@@ -87,6 +87,8 @@ class Index:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
+        except sqlite3.OperationalError:
+            raise  # busy, locked or I/O: not damage, and other processes may hold it open
         except sqlite3.DatabaseError:
             # A damaged index is only derived data: throw it away and rebuild it.
             for suffix in ("", "-journal", "-wal", "-shm"):
@@ -132,6 +134,8 @@ class Index:
         """Checked rows by seq: ``(id, start, size, hash)``."""
         self._owners: dict[tuple[str, str], str | None] = {}
         self._data: dict[int, dict[str, Any]] = {}
+        self._facts: dict[bytes, list[str]] = {}
+        """Preloaded ``facts`` rows: digest prefix -> ids (``[]``: none)."""
 
     # -- reading lines the index names ------------------------------------------
     def _read(self, start: int, size: int, expected: bytes) -> bytes:
@@ -237,11 +241,27 @@ class Index:
             return None
         return self._check_owner(kind, slug, str(row[0]))
 
+    def preload_digests(self, digests: Iterable[str]) -> None:
+        """Find the facts of a batch's content digests in a few queries, not one per fact."""
+        wanted = [key for key in dict.fromkeys(bytes.fromhex(d)[:_HASH] for d in digests)
+                  if key not in self._facts]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for key in chunk:
+                self._facts[key] = []
+            marks = ",".join("?" * len(chunk))
+            for key, event_id in self.db.execute(
+                    f"SELECT digest, id FROM facts WHERE digest IN ({marks})", chunk):
+                self._facts[key].append(event_id)
+
     def duplicate_of(self, event_type: str, digest: str) -> str | None:
         """The id of a current fact of ``event_type`` whose content digest is ``digest``."""
-        rows = self.db.execute("SELECT id FROM facts WHERE digest = ?",
-                               (bytes.fromhex(digest)[:_HASH],)).fetchall()
-        for (event_id,) in rows:
+        key = bytes.fromhex(digest)[:_HASH]
+        ids = self._facts.get(key)
+        if ids is None:
+            ids = [row[0] for row in self.db.execute("SELECT id FROM facts WHERE digest = ?",
+                                                     (key,))]
+        for event_id in ids:
             info = self.event(event_id)
             if info is None or info.retracted:
                 raise StaleIndex(f"the index names '{event_id}' as a current fact")

@@ -2,9 +2,15 @@
 connections kept open between appends of one process.
 
 The stamp (``.index.stamp``) is what the index's files were after our last commit or
-close: inode, size and mtime of the database and of its WAL, and SQLite's change
-counter. An index whose files no longer match it was written by something else (or a
-crash came between a commit and its stamp) and is rebuilt from the log.
+close: inode, size and mtime of the database and of its WAL, taken with ``stat`` only.
+An index whose files no longer match it was written by something else (or a crash
+came between a commit and its stamp) and is rebuilt from the log.
+
+Nothing here ever opens the database file itself: SQLite's locks are POSIX locks,
+which a process loses on *every* descriptor of a file when it closes *any* one of
+them. A process that read the header while it kept a connection lost its lock, and
+another process closing its own connection then believed itself the last, checkpointed
+and deleted the WAL under the live connection ("database disk image is malformed").
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ _STAMP_SIZE = 160
 
 
 def stamp_of(path: Path) -> bytes | None:
-    """What the index files are now: inode, size, mtime of the database and of its WAL."""
+    """What the index files are now: inode, size, mtime of the database and of its WAL.
+
+    ``stat`` only, never ``open``: see the module docstring.
+    """
     parts = []
     for name in (path, Path(f"{path}-wal")):
         try:
@@ -34,10 +43,7 @@ def stamp_of(path: Path) -> bytes | None:
         except OSError:
             return None
         parts.append(b"%d:%d:%d" % (st.st_ino, st.st_size, st.st_mtime_ns))
-    try:
-        with open(path, "rb") as fh:
-            parts.append(fh.read(28)[24:28].hex().encode())  # SQLite's file change counter
-    except OSError:
+    if parts[0] == b"-":
         return None
     return b" ".join(parts)
 

@@ -57,8 +57,8 @@ class Catalog(Protocol):
 class MemoryCatalog:
     """A catalogue in memory; with a ``parent``, an overlay holding one batch's changes.
 
-    ``digests=False`` leaves ``EventInfo.digest`` empty: only appends compare contents
-    (idempotent repeats), so ``verify`` skips a sorted dump and a hash per event.
+    ``digests=False`` keeps no content digests (``contents``): only appends look for
+    duplicates, so ``verify`` skips a sorted dump and a hash per fact.
 
     With ``load`` (a fact's original data by its seq, read back from the log), a fact's
     data is kept only once a correction changes it: ``verify`` keeps no copy of every
@@ -128,14 +128,22 @@ def content_digest(event_type: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def check_duplicate(catalog: Catalog, event_type: str, data: dict[str, Any]) -> None:
-    """Refuse a fact identical (type and data) to a current fact, naming that fact."""
+def check_duplicate(catalog: Catalog, event_type: str, data: dict[str, Any],
+                    content: str | None = None) -> str | None:
+    """Refuse a fact identical (type and data) to a current fact, naming that fact.
+
+    Returns the fact's ``content_digest`` (``content``, if the caller computed it), for
+    ``admit`` to keep rather than hash the data again.
+    """
     if event_type not in FACT_DATA:
-        return
-    owner = catalog.duplicate_of(event_type, content_digest(event_type, data))
+        return None
+    if content is None:
+        content = content_digest(event_type, data)
+    owner = catalog.duplicate_of(event_type, content)
     if owner is not None:
         raise RuleError(f"the same {event_type} is already recorded as '{owner}' "
                         "(give --allow-duplicate if it is another report of the same)")
+    return content
 
 
 def check_dates(data: dict[str, Any], recorded_on: str,
@@ -299,30 +307,32 @@ def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
 
 def admit(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
           data: dict[str, Any], blob: bytes | None = None, *,
-          recorded_on: str | None = None) -> None:
+          recorded_on: str | None = None, content: str | None = None) -> None:
     """``check`` then ``apply``: a correction's corrected fact is validated once, not twice.
 
     ``blob``, if given, is an exact-size copy of ``orjson.dumps(data)`` (see ``_stored``),
     kept as the fact's data rather than dumped again. ``recorded_on`` (``YYYY-MM-DD``)
-    refuses dates that begin after it.
+    refuses dates that begin after it. ``content``, if given, is the fact's
+    ``content_digest`` (from ``check_duplicate``), kept rather than computed again.
     """
     _apply(catalog, seq, event_id, event_type, data,
-           _check(catalog, event_id, event_type, data, recorded_on), blob)
+           _check(catalog, event_id, event_type, data, recorded_on), blob, content)
 
 
 def _apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
            data: dict[str, Any], corrected: tuple[EventInfo, dict[str, Any]] | None,
-           blob: bytes | None = None) -> None:
+           blob: bytes | None = None, content: str | None = None) -> None:
     if event_type not in FACT_DATA or catalog.load is not None:
         stored = None
     elif blob is not None:
         stored = blob
     else:
         stored = _stored(data)
-    content = digest(event_type, data) if catalog.digests else b""
-    catalog.events[event_id] = EventInfo(seq, event_type, content, stored)
+    # ``EventInfo.digest`` stays empty: repeats are compared by ``digest`` of the stored
+    # line's data (store), so one content hash per fact is enough.
+    catalog.events[event_id] = EventInfo(seq, event_type, b"", stored)
     if catalog.digests and stored is not None:
-        catalog.contents[content_digest(event_type, data)] = event_id
+        catalog.contents[content or content_digest(event_type, data)] = event_id
     slug_kind = IDENTITY_FIELDS.get(event_type)
     if slug_kind is not None:
         catalog.slugs[(slug_kind, data[slug_kind])] = event_id

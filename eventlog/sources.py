@@ -18,6 +18,7 @@ from typing import Any
 
 from eventlog import catalog
 from eventlog.errors import EventLogError, InvalidEvent
+from eventlog.inputs import TooLarge, read_regular, size_words
 
 SOURCES_DIR = "sources"
 """Under the log directory: kept documents, ``<sha256>.txt``."""
@@ -44,10 +45,19 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+MAX_DOCUMENT = 64 * 1024 * 1024
+"""Bound on a document's size: far above any report or bulletin, so a device or a huge
+file is refused with one error instead of filling memory."""
+
+
 def read_document(path: Path) -> str:
-    """A document's text; raises ``DocumentError`` if it is not readable UTF-8."""
+    """A document's text; raises ``DocumentError`` unless it is a regular file of UTF-8 text
+    of at most ``MAX_DOCUMENT`` bytes."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_regular(path, MAX_DOCUMENT).decode("utf-8")
+    except TooLarge:
+        raise DocumentError(f"{path}: over {size_words(MAX_DOCUMENT)}, the limit for a "
+                            "document") from None
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
     except OSError as exc:
@@ -68,10 +78,21 @@ def keep(log_dir: Path, text: str) -> Path:
 
 def numbers(text: str) -> list[int]:
     """The whole numbers written in a text (``6,057`` and ``6 057`` are 6057), in order."""
-    found = []
-    for match in _NUMBER.finditer(text):
-        found.append(int(re.sub(r"\D", "", match.group())))
-    return found
+    return [number for number, _ in written_numbers(text)]
+
+
+def written_numbers(text: str) -> list[tuple[int, str]]:
+    """Each whole number in a text with the way it is written there, in order."""
+    return [(int(re.sub(r"\D", "", match.group())), match.group())
+            for match in _NUMBER.finditer(text)]
+
+
+def shown_number(number: int, written: str) -> str:
+    """A number as a table shows it: ``6,057``; but one that looks like a year (1900 to 2099
+    written without a separator, as ``2025``) as written, never ``2,025``."""
+    if len(written) == 4 and written.isdigit() and 1900 <= number <= 2099:
+        return written
+    return f"{number:,}"
 
 
 def quotes_of(data: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
@@ -152,6 +173,8 @@ class DocumentReport:
     """Quotes citing the document that do not occur in it."""
     unquoted: list[int] = field(default_factory=list)
     """Numbers in the document's text that no quote citing it contains."""
+    written: dict[int, str] = field(default_factory=dict)
+    """How each unquoted number is first written in the text (``2025``, ``6 057``)."""
 
 
 def check_directory(directory: Path, documents: dict[str, dict[str, Any]],
@@ -185,8 +208,9 @@ def check_directory(directory: Path, documents: dict[str, dict[str, Any]],
             continue
         cited = {n for quote in quoted[slug] for n in numbers(quote)}
         seen: set[int] = set()
-        for number in numbers(read_document(report.path)):
+        for number, written in written_numbers(read_document(report.path)):
             if number not in cited and number not in seen:
                 seen.add(number)
                 report.unquoted.append(number)
+                report.written[number] = written
     return list(reports.values())

@@ -43,7 +43,7 @@ from eventlog.durable import (
     write_batch,
 )
 from eventlog.errors import CorruptLog, InvalidEvent, LogUnavailable, SeqConflict
-from eventlog.events import IDENTITY_FIELDS, SUBMISSION, dump_data
+from eventlog.events import FACT_DATA, IDENTITY_FIELDS, SUBMISSION, dump_data
 from eventlog.index import Index, Line, StaleIndex
 from eventlog.reader import EMPTY, Position, log_file
 from eventlog.rules import (
@@ -51,6 +51,7 @@ from eventlog.rules import (
     RuleError,
     admit,
     check_duplicate,
+    content_digest,
     digest,
     stored_changes,
 )
@@ -237,9 +238,11 @@ def _append_locked(
                 index.preload(item[0] for item in batch if item[0] is not None)
                 index.preload_slugs((kind, item[2][kind]) for item in batch
                                     if (kind := IDENTITY_FIELDS.get(item[1])) is not None)
+                contents = _contents(batch, allow_duplicate)
+                index.preload_digests(c for c in contents if c is not None)
                 overlay = MemoryCatalog(parent=index)  # its digests find in-batch duplicates
                 results, lines = _stage(index, overlay, batch, tail.position, stamp,
-                                        recorded_by, allow_duplicate)
+                                        recorded_by, allow_duplicate, contents)
                 break
             except StaleIndex:
                 if attempt == 2:
@@ -289,6 +292,15 @@ def _after_write(log_dir: Path, index: Index, overlay: MemoryCatalog, before: Po
         index.commit(overlay, head, where)
 
 
+def _contents(batch: list[Parsed], allow_duplicate: bool) -> list[str | None]:
+    """Each submitted fact's ``content_digest`` (None for other events), computed once:
+    the index looks them all up in a few queries, and the overlay keeps them."""
+    if allow_duplicate:
+        return [None] * len(batch)
+    return [content_digest(event_type, data) if event_type in FACT_DATA else None
+            for _, event_type, data, _ in batch]
+
+
 def _stage(
     index: Index,
     overlay: MemoryCatalog,
@@ -297,6 +309,7 @@ def _stage(
     stamp: str,
     recorded_by: str,
     allow_duplicate: bool = False,
+    contents: list[str | None] | None = None,
 ) -> tuple[Results, list[tuple[bytes, str | None, bytes]]]:
     """Check each event against the log and the batch so far; build the lines to write.
 
@@ -328,9 +341,12 @@ def _stage(
         new_id = event_id or uuid.uuid4().hex
         seq += 1
         try:
+            content = None
             if not allow_duplicate:
-                check_duplicate(overlay, event_type, data)
-            admit(overlay, seq, new_id, event_type, data, blob, recorded_on=stamp[:10])
+                content = check_duplicate(overlay, event_type, data,
+                                          contents[number - 1] if contents else None)
+            admit(overlay, seq, new_id, event_type, data, blob, recorded_on=stamp[:10],
+                  content=content)
         except RuleError as exc:
             raise InvalidEvent(str(exc), index=number, field=exc.field) from None
         line = build(seq, new_id, event_type, blob, prev)

@@ -6,17 +6,37 @@ any caller gets the same errors, each naming the input line at fault.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from eventlog.codec import MAX_LINE
 from eventlog.errors import InvalidEvent
+from eventlog.inputs import TooLarge, read_stream, size_words
 
 LARGE_BATCH_EVENTS = 10_000
 """A batch of more events than this needs an explicit yes (``--yes``) to be appended."""
 LARGE_BATCH_BYTES = 16 * 1024 * 1024
 """Nor may the input exceed 16 MiB without one."""
+MAX_BATCH_BYTES = 1024 * 1024 * 1024
+"""No input may exceed 1 GiB, even with ``--yes``: it is refused while being read."""
+
+
+def read_batch(stream: BinaryIO, confirmed: bool) -> bytes:
+    """The submitted input, read in chunks up to its bound; raises ``InvalidEvent`` beyond.
+
+    Unconfirmed, the bound is ``LARGE_BATCH_BYTES`` (over it needs ``--yes`` anyway);
+    confirmed (``--yes`` or ``--dry-run``), ``MAX_BATCH_BYTES``.
+    """
+    limit = MAX_BATCH_BYTES if confirmed else LARGE_BATCH_BYTES
+    try:
+        return read_stream(stream, limit)
+    except TooLarge:
+        if confirmed:
+            raise InvalidEvent(f"the input is over {size_words(MAX_BATCH_BYTES)}, the limit "
+                               "for one batch even with --yes: split it") from None
+        raise InvalidEvent(f"the input is over {size_words(LARGE_BATCH_BYTES)}: check it "
+                           "with --dry-run, then append it with --yes") from None
 
 
 def read_submissions(raw: bytes) -> list[tuple[int, Any]]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, StringConstraints
+from pydantic_core import core_schema
 
 from eventlog import catalog
 
@@ -127,13 +128,39 @@ def _check_slug(value: str) -> str:
 Slug = Annotated[str, StringConstraints(strict=True), AfterValidator(_check_slug),
                  Field(json_schema_extra={"pattern": SLUG_PATTERN})]
 """Id of an agreement, a round or a document: lowercase letters, digits and hyphens, at most 64."""
+class _InWords:
+    """Replaces a pattern's error ("String should match pattern '^...$'") by a rule in
+    words; the check stays pydantic's own (no Python call per value)."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        self.error_type = error_type
+        self.message = message
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.custom_error_schema(handler(source), self.error_type,
+                                               custom_error_message=self.message)
+
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 EventId = Annotated[
-    str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+    str, StringConstraints(strict=True, pattern=ID_PATTERN),
+    _InWords("event_id", "not an event id (1 to 128 ASCII letters, digits, '.', '_', ':' or "
+                         "'-', the first a letter or digit, as tr-june-2025-ua)"),
 ]
 URL_PATTERN = rf"^https?://[^\s/$.?#{_ANY}{_INVISIBLE}][^\s{_ANY}{_INVISIBLE}]*$"
-Url = Annotated[str, StringConstraints(strict=True, max_length=8192, pattern=URL_PATTERN)]
-Sha256 = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{64}$")]
+Url = Annotated[
+    str, StringConstraints(strict=True, max_length=8192, pattern=URL_PATTERN),
+    _InWords("url", "not an http(s) URL without spaces or control characters "
+                    "(at most 8192 characters, as https://example.org/report)"),
+]
+Sha256 = Annotated[
+    str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{64}$"),
+    _InWords("sha256", "not a SHA-256 (64 lowercase hexadecimal digits)"),
+]
 Language = Annotated[
-    str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+    str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$"),
+    _InWords("language", "not a language tag (lowercase letters as uk, ru, en, then "
+                         "optional -parts as en-GB)"),
 ]
 """A BCP 47 language tag such as ``uk``, ``ru`` or ``en-GB``."""

@@ -12,12 +12,12 @@ from __future__ import annotations
 import fcntl
 import os
 from array import array
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ValidationError
 
 from eventlog.codec import (
     GENESIS,
@@ -32,17 +32,9 @@ from eventlog.codec import (
 from eventlog.collector import collector_paused
 from eventlog.durable import LOCK_FILE
 from eventlog.errors import CorruptLog, InvalidEvent
-from eventlog.events import FACT_DATA, SUBMISSION, CorrectionData, RetractionData
 from eventlog.reader import Position, existing_log, scan_lines, stable_end
 from eventlog.rules import MemoryCatalog, RuleError, admit
-
-_DATA_MODELS: dict[str, type[BaseModel]] = {
-    **FACT_DATA, "fact.corrected": CorrectionData, "fact.retracted": RetractionData}
-"""A known type's data is validated by its own model: the same schema as the discriminated
-union, without building the submission around it (a quarter of the validation's cost)."""
-_VALIDATE = {name: model.__pydantic_validator__.validate_python
-             for name, model in _DATA_MODELS.items()}
-"""``model.model_validate`` without its Python wrapper: the same validator, the same errors."""
+from eventlog.verifypool import ENVELOPE, RULES, Checks, checking, schema_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +71,14 @@ class Report:
 
 
 @collector_paused
-def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None) -> Report:
-    """Check the whole log; raise ``CorruptLog`` naming the first bad line, else a ``Report``."""
+def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None, *,
+           parallel: bool = False) -> Report:
+    """Check the whole log; raise ``CorruptLog`` naming the first bad line, else a ``Report``.
+
+    ``parallel`` runs the per-line checks in worker processes (``verifypool``), with
+    the same result. It is off by default: on two cores shared with other work it
+    was measured slower than one process (BENCHMARKS.md, "fixindex").
+    """
     path = existing_log(log_dir)
     ends = array("q", [0])
     """``ends[n]``: the offset just past line n, so that a fact's line can be read back."""
@@ -98,14 +96,26 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
 
         catalog = MemoryCatalog(digests=False, load=load)
         prev, stamp, number, end = GENESIS, "", 0, 0
-        for line, line_end in scan_lines(path, 0, stop):
-            number += 1
-            record = _check_line(catalog, line, number, prev, stamp)
-            prev, stamp, end = line_hash(line), record["recorded_at"], line_end
-            ends.append(line_end)
-            if checkpoint is not None and number == checkpoint.seq and prev != checkpoint.hash:
-                raise CorruptLog(f"does not match the checkpoint: hash {prev}, "
-                                 f"checkpoint {checkpoint.hash}", line=number, seq=number)
+        with checking(path, fd, stop) if parallel else nullcontext(None) as checks:
+            try:
+                for line, line_end in scan_lines(path, 0, stop):
+                    number += 1
+                    record = _check_line(catalog, line, number, prev, stamp, checks is None)
+                    prev, stamp, end = line_hash(line), record["recorded_at"], line_end
+                    ends.append(line_end)
+                    if checkpoint is not None and number == checkpoint.seq and \
+                            prev != checkpoint.hash:
+                        raise CorruptLog(f"does not match the checkpoint: hash {prev}, "
+                                         f"checkpoint {checkpoint.hash}", line=number,
+                                         seq=number)
+            except Exception as exc:
+                if checks is None:
+                    raise
+                _first_of(checks, exc, number)
+            if checks is not None:
+                failure = checks.first_failure(None)
+                if failure is not None:
+                    raise CorruptLog(failure[2], line=failure[0], seq=failure[0])
     if checkpoint is not None and checkpoint.seq > number:
         raise CorruptLog(f"the log ends at seq {number} but the checkpoint names seq "
                          f"{checkpoint.seq}: lines were removed", line=number + 1)
@@ -136,8 +146,27 @@ def writer_active(log_dir: Path) -> bool | None:
     return False
 
 
+def _first_of(checks: Checks, exc: Exception, number: int) -> None:
+    """Raise whichever failed first: the main pass at line ``number`` (``exc``), or a
+    worker's per-line check of a line up to it. A main-pass failure of the rules may
+    come from data the workers refuse (it was not validated first): theirs wins."""
+    kind = ENVELOPE
+    if isinstance(exc, CorruptLog):
+        number = exc.line
+        if str(exc.reason).startswith("breaks a rule"):
+            kind = RULES
+        elif str(exc.reason).startswith("does not match the checkpoint"):
+            kind = RULES + 1
+    else:
+        kind = RULES
+    failure = checks.first_failure(number)
+    if failure is not None and (failure[0], failure[1]) < (number, kind):
+        raise CorruptLog(failure[2], line=failure[0], seq=failure[0]) from None
+    raise exc
+
+
 def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
-                stamp: str) -> Record:
+                stamp: str, whole: bool = True) -> Record:
     """Check one line before the torn tail (``reader.stable_end``): each must be a record."""
     try:
         raw = orjson.loads(line)
@@ -146,7 +175,7 @@ def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
     if type(raw) is not dict:
         raise CorruptLog("not a JSON object: not a record", line=number)
     if well_formed(raw, len(line), number, prev, stamp):
-        return _check_data(catalog, raw, number, number)
+        return _check_data(catalog, raw, number, number, whole)
     seq = raw.get("seq") if type(raw.get("seq")) is int else None
     try:
         if len(line) > MAX_LINE:
@@ -164,26 +193,21 @@ def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
     if record["recorded_at"] < stamp:
         raise CorruptLog(f"'recorded_at' goes back in time ({record['recorded_at']} after "
                          f"{stamp})", line=number, seq=seq)
-    return _check_data(catalog, record, number, seq)
+    return _check_data(catalog, record, number, seq, whole)
 
 
 def _check_data(catalog: MemoryCatalog, record: Record, number: int,
-                seq: int | None) -> Record:
-    """Check a well-formed record's data against the schema and the rules."""
-    validate = _VALIDATE.get(record["type"])
-    try:
-        if validate is None:  # an unknown type: the union names the error
-            SUBMISSION.validate_python({"type": record["type"], "data": record["data"]})
-        else:
-            validate(record["data"])
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = err["loc"][1:] if validate is None else ("data", *err["loc"])
-        where = ".".join(str(p) for p in loc)
-        raise CorruptLog(f"invalid event: {where}: {err['msg']}", line=number, seq=seq) from None
+                seq: int | None, whole: bool = True) -> Record:
+    """Check a well-formed record's data against the schema and the rules.
+
+    Without ``whole``, the schema and dates are left to ``verifypool``'s workers."""
+    if whole:
+        message = schema_error(record)
+        if message is not None:
+            raise CorruptLog(message, line=number, seq=seq)
     try:
         admit(catalog, seq or number, record["id"], record["type"], record["data"],
-              recorded_on=record["recorded_at"][:10])
+              recorded_on=record["recorded_at"][:10] if whole else None)
     except RuleError as exc:
         raise CorruptLog(f"breaks a rule: {exc}", line=number, seq=seq) from None
     return record

@@ -181,7 +181,14 @@ as_of_option = click.option(
 )
 @click.pass_context
 def main(ctx: click.Context, log_dir: Path, out: Path) -> None:
-    """Keep the read model of the event log and answer from it."""
+    """Keep the read model of the event log and answer from it.
+
+    \b
+    Examples:
+      projections rebuild
+      projections totals --as-of 2025-07
+      projections --log /srv/archive/log --out /srv/archive/build rounds --json
+    """
     ctx.obj = Context(log_dir, out)
 
 
@@ -191,7 +198,14 @@ def main(ctx: click.Context, log_dir: Path, out: Path) -> None:
 @as_of_option
 @click.pass_obj
 def totals(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None) -> None:
-    """Totals per flow, reported totals beside the rounds, outstanding offers."""
+    """Totals per flow, reported totals beside the rounds, outstanding offers.
+
+    \b
+    Examples:
+      projections totals
+      projections totals --as-of 2025-07
+      projections totals --known-at 42 --json
+    """
     from projections import queries
     from projections.render import totals_text
     from projections.totals import totals_view
@@ -207,7 +221,14 @@ def totals(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None)
 @as_of_option
 @click.pass_obj
 def rounds(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None) -> None:
-    """Each round with every account of each flow."""
+    """Each round with every account of each flow.
+
+    \b
+    Examples:
+      projections rounds
+      projections rounds --as-of 2025-06 --known-at 2025-06-16T10:00:00Z
+      projections rounds --json > rounds.json
+    """
     from projections import queries
     from projections.render import rounds_text
     from projections.rounds import rounds_view
@@ -245,7 +266,14 @@ def stream_rounds(ctx: Context) -> None:
 @known_at_option
 @click.pass_obj
 def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
-    """The versions of one fact (or of a round or agreement, by slug)."""
+    """The versions of one fact (or of a round or agreement, by slug).
+
+    \b
+    Examples:
+      projections trail tr-final-ua
+      projections trail istanbul-2025 --known-at 40
+      projections trail rnd-2025-1000-for-24 --json
+    """
     from projections import queries
     from projections.history import seq_at
     from projections.render import trail_text
@@ -281,7 +309,14 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
 @click.option("--report", "with_report", is_flag=True, help="Also refresh the site in OUT/site.")
 @click.pass_obj
 def rebuild(ctx: Context, out: Path | None, full: bool, with_report: bool) -> None:
-    """Catch the store up and publish totals.json beside it (the cron job)."""
+    """Catch the store up and publish totals.json beside it (the cron job).
+
+    \b
+    Examples:
+      projections rebuild
+      projections rebuild --full
+      projections rebuild --out /srv/archive/build/projections --report
+    """
     from projections.rebuild import rebuild as run
 
     if out is not None:
@@ -311,7 +346,13 @@ def _report(ctx: Context) -> None:
 )
 @click.pass_obj
 def report(ctx: Context, out: Path | None) -> None:
-    """Write the reader's site (HTML, charts, CSV files) into OUT/site, atomically."""
+    """Write the reader's site (HTML, charts, CSV files) into OUT/site, atomically.
+
+    \b
+    Examples:
+      projections report
+      projections report --out /srv/archive/build/projections
+    """
     if out is not None:
         ctx.out = out
     _report(ctx)

@@ -6,6 +6,8 @@ Each carries the data a caller needs so the CLI can render one precise
 
 from __future__ import annotations
 
+import errno
+
 
 class ProjectionError(Exception):
     """Base class of every error raised by ``projections``."""
@@ -97,3 +99,24 @@ class OutputUnavailable(ProjectionError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+    @classmethod
+    def of(cls, exc: OSError, default: object) -> OutputUnavailable:
+        """The error naming the file at fault: a rename's target, else the file opened,
+        else ``default`` (the output directory)."""
+        path = exc.filename2 or exc.filename or default
+        if exc.errno == errno.ELOOP:  # opened with O_NOFOLLOW
+            return cls(str(path), "is a symbolic link (refused; remove it)")
+        if exc.errno == errno.EISDIR:
+            return cls(str(path), "is a directory (a file is written there; remove it)")
+        return cls(str(path), exc.strerror or str(exc))
+
+
+class StoreDamaged(ProjectionError):
+    """A row of the store holds what no valid store can (a negative offset, say)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"the store is damaged: {reason}; rerun `projections rebuild --full`"
+        )

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from eventlog.codec import MAX_LINE, decode
-from projections.errors import StoreMismatch
+from projections.errors import StoreDamaged, StoreMismatch
 from projections.facts import corrected
 from projections.rows import chunks
 
@@ -34,6 +34,8 @@ class Lines:
         """The ``data`` of the line at ``offset``, if it still hashes to ``digest``."""
         if self._fh is None:
             self._fh = open(self.path, "rb")  # noqa: SIM115 (closed by close())
+        if not isinstance(offset, int) or offset < 0:
+            raise StoreDamaged(f"fact {fid!r} points at byte {offset!r} of {self.path}")
         self._fh.seek(offset)
         line = self._fh.read(MAX_LINE + 1).split(b"\n", 1)[0]
         if hashlib.sha256(line).digest() != digest:

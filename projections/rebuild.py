@@ -111,7 +111,7 @@ def rebuild(
             view["head"] = {"seq": caught.head.seq, "hash": caught.head.hash}
             write_atomically(out / TOTALS, to_json(view) + b"\n")
     except OSError as exc:
-        raise OutputUnavailable(str(out), exc.strerror or str(exc)) from None
+        raise OutputUnavailable.of(exc, out) from None
     head = caught.head
     return Rebuilt(
         head.seq, head.hash, caught.folded, view, out / TOTALS, time.perf_counter() - start

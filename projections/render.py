@@ -92,6 +92,18 @@ def _header(title: str, view: dict[str, Any]) -> str:
     return f"{title} known at {at}, as of {as_of}"
 
 
+def account(sums: dict[str, Any] | None) -> str | None:
+    """One party's account of a flow: its figure, or ``low-high`` while its rounds leave it
+    open (under ``--as-of``, a round only possibly done by then), ``>=low`` if unbounded."""
+    if not sums or not sums["rounds"]:
+        return None
+    if sums["high"] is None:
+        return f">={sums['low']}"
+    if sums["low"] != sums["high"]:
+        return f"{sums['low']}-{sums['high']}"
+    return str(sums["best"])
+
+
 def totals_text(view: dict[str, Any]) -> str:
     """The ``totals`` object as tables: totals, reported totals, outstanding offers."""
     rows = [
@@ -104,8 +116,9 @@ def totals_text(view: dict[str, Any]) -> str:
             "open" if t["high"] is None else t["high"],
             t["exact"],
             t["rounds"],
-            t["by_party"]["UA"]["best"] if t["by_party"]["UA"]["rounds"] else None,
-            t["by_party"]["RU"]["best"] if t["by_party"]["RU"]["rounds"] else None,
+            account(t["by_party"].get("UA")),
+            account(t["by_party"].get("RU")),
+            account(t["by_party"].get("other")),
             t["discrepant_rounds"],
         ]
         for t in view["totals"]
@@ -121,11 +134,13 @@ def totals_text(view: dict[str, Any]) -> str:
         "rounds",
         "UA says",
         "RU says",
+        "others say",
     ]
     parts = [
         _header("Totals", view),
         "A total is the sum of the itemized rounds only, not the number transferred overall;",
-        "'sum exact' means exact arithmetic over those rounds.",
+        "'sum exact' means exact arithmetic over those rounds. Each party's account sums its",
+        "own reports (others: outlets and officials of neither party); low-high while open.",
         table([*heads, "discrepant rounds"], rows),
     ]
     if view["reported_totals"]:

@@ -289,12 +289,12 @@ class CaughtUp:
 
 
 def _describe(out: Path, conn: sqlite3.Connection, folded: int) -> None:
-    """Datasette's ``metadata.json`` beside the store: rewritten whenever events are folded
-    (it states the head), written when missing (``projections.report.metadata``)."""
-    from projections.report.metadata import FILE, write_metadata
+    """Datasette's ``metadata.json`` beside the store, on every catch-up: rewritten whenever
+    its bytes differ from what would be written (events folded, or a hand edit), which costs
+    one small read (``projections.report.metadata``)."""
+    from projections.report.metadata import write_metadata
 
-    if folded or not (out / FILE).exists():
-        write_metadata(out, conn)
+    write_metadata(out, conn)
 
 
 def catch_up(

@@ -138,7 +138,7 @@ CASES = {
         line({"type": "note.recorded", "data": []}), "data", "Input should be a valid dictionary"
     ),
     "extra-top-level-field": Case(line({**GOOD, "author": "me"}), "author", "unexpected field"),
-    "bad-id": Case(line({**GOOD, "id": "has space"}), "id", "String should match pattern"),
+    "bad-id": Case(line({**GOOD, "id": "has space"}), "id", "not an event id (1 to 128"),
     # missing and extra fields
     "missing-field": Case(
         line(without(transfer(), "data", "count")), "data.count", "field required"
@@ -360,7 +360,7 @@ CASES = {
     "zero-width-in-name": Case(line(transfer(source={**SRC, "attributed_to": "A\u200bB"})),
                                "data.source.attributed_to", "U+200B"),
     "escape-in-url": Case(line(transfer(source={**SRC, "url": "https://a.org/\u001b"})),
-                          "data.source.url", "String should match pattern"),
+                          "data.source.url", "not an http(s) URL without spaces"),
     "correction-changing-nothing": Case(
         correction("tr-ua", {"count": {"value": 6057}}), "changes", "changes nothing"),
     # issue 12: documents, attribution, supersedes, duplicates
@@ -372,7 +372,7 @@ CASES = {
     "document-with-a-bad-hash": Case(
         line({"type": "source.recorded",
               "data": {"document": "d-1", "outlet": "Reuters", "sha256": "ABC"}}),
-        "data.sha256", "String should match pattern"),
+        "data.sha256", "not a SHA-256 (64 lowercase hexadecimal digits)"),
     # a document may name no outlet (report 000 of the archive names none), never a blank one
     "document-with-a-blank-outlet": Case(
         line({"type": "source.recorded", "data": {"document": "d-1", "outlet": "  "}}),
@@ -502,7 +502,7 @@ def test_correction_of_a_retracted_fact_via_cli(cli: Run, rejected: Rejected) ->
     """`correct` of a retracted fact exits 1 and names the target."""
     rejected(
         cli("correct", "note-wrong", "--set", "text=x", "--reason", "r"),
-        "Error: event 1, field 'target': 'note-wrong' was retracted",
+        "Error: TARGET: 'note-wrong' was retracted",
     )
 
 
@@ -519,7 +519,7 @@ def test_correction_of_unknown_id_via_cli(cli: Run, rejected: Rejected) -> None:
     """`correct` of an unknown id exits 1 naming it."""
     rejected(
         cli("correct", "ghost", "--set", "text=x", "--reason", "r"),
-        "Error: event 1, field 'target': unknown event id 'ghost'",
+        "Error: TARGET: unknown event id 'ghost'",
     )
 
 
@@ -527,7 +527,7 @@ def test_retraction_of_a_retracted_fact_via_cli(cli: Run, rejected: Rejected) ->
     """`retract` of a retracted fact exits 1 naming it."""
     rejected(
         cli("retract", "note-wrong", "--reason", "again"),
-        "Error: event 1, field 'target': 'note-wrong' was retracted",
+        "Error: TARGET: 'note-wrong' was retracted",
     )
 
 

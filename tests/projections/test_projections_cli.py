@@ -94,7 +94,7 @@ def test_totals_table(story_log: Path) -> None:
     result = run(story_log, "totals")
     assert result.exit_code == 0
     assert (
-        "bodies  RU    UA  6057  6057  6060  no         3       6057     6060     r3"
+        "bodies  RU    UA  6057  6057  6060  no         3       6057     6060     -           r3"
         in result.stdout
     )
     assert "Reported totals" in result.stdout

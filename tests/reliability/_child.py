@@ -55,7 +55,10 @@ def worker(log: str, name: str, count: int) -> None:
         batch = [_fact(f"{name}-{done + k}", rng) for k in range(size)]
         if rng.random() < 0.3:
             while True:  # optimistic concurrency: read the head, append only on top of it
-                seq = read_tail(log_file(log)).position.seq
+                try:
+                    seq = read_tail(log_file(log)).position.seq
+                except FileNotFoundError:
+                    seq = 0  # no append has created the log yet: it is empty
                 try:
                     results = append(log, batch, by=name, expect_seq=seq)
                     break

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,25 @@ WORKERS = 8
 EACH = 250
 
 
-def _start(log: Path, count: int) -> list[subprocess.Popen[bytes]]:
-    return [subprocess.Popen([sys.executable, str(CHILD), "worker", str(log), f"w{n}", str(count)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for n in range(WORKERS)]
+@contextmanager
+def _started(log: Path, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Start the workers; whatever happens, none outlives the test (killed and reaped)."""
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for n in range(WORKERS):
+            workers.append(subprocess.Popen(
+                [sys.executable, str(CHILD), "worker", str(log), f"w{n}", str(count)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        yield workers
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+        for worker in workers:
+            worker.wait()
+            for pipe in (worker.stdout, worker.stderr):
+                if pipe is not None:
+                    pipe.close()
 
 
 def _finish(workers: list[subprocess.Popen[bytes]]) -> dict[str, int]:
@@ -59,7 +76,9 @@ def test_concurrent_appenders_lose_and_duplicate_nothing(tmp_path: Path) -> None
     log = tmp_path / "log"
     log.mkdir()
     count = scaled(EACH)
-    _check_log(log, _finish(_start(log, count)), count)
+    with _started(log, count) as workers:
+        acked = _finish(workers)
+    _check_log(log, acked, count)
 
 
 def _published(out: Path) -> tuple[int, dict[str, Any]]:
@@ -107,12 +126,12 @@ def test_rebuilds_during_appends_publish_consistent_prefixes(tmp_path: Path) -> 
     log.mkdir()
     (log / "events.jsonl").touch()
     count = scaled(EACH)
-    workers = _start(log, count)
     seen: list[tuple[int, dict[str, Any]]] = []
-    while any(w.poll() is None for w in workers):
-        rebuild(log, out)
-        seen.append(_published(out))
-    acked = _finish(workers)
+    with _started(log, count) as workers:
+        while any(w.poll() is None for w in workers):
+            rebuild(log, out)
+            seen.append(_published(out))
+        acked = _finish(workers)
     rebuild(log, out)
     seen.append(_published(out))
     records = _check_log(log, acked, count)

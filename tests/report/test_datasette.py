@@ -171,3 +171,16 @@ def test_rebuild_writes_metadata_and_leaves_it_when_nothing_changed(
     assert run("--log", str(archive_log), "--out", str(out), "rebuild").exit_code == 0
     after = path.stat()
     assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_a_hand_edited_metadata_is_rewritten_by_the_next_catch_up(
+    archive_log: Path, tmp_path: Path
+) -> None:
+    """metadata.json edited by hand (invalid JSON) is rewritten by a catch-up folding nothing."""
+    out = tmp_path / "out"
+    assert run("--log", str(archive_log), "--out", str(out), "rebuild").exit_code == 0
+    path = out / "metadata.json"
+    written = path.read_bytes()
+    path.write_bytes(written[:-10] + b"{{ broken")
+    assert run("--log", str(archive_log), "--out", str(out), "totals").exit_code == 0
+    assert path.read_bytes() == written
