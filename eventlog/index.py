@@ -33,7 +33,6 @@ from eventlog.reader import EMPTY, Position, check_position, scan_lines
 from eventlog.rules import EventInfo, MemoryCatalog, RuleError, apply, content_digest
 
 INDEX_FILE = ".index.sqlite"
-_VERSION = "2"
 _COMMIT_EVERY = 50_000
 _HASH = 16
 """Bytes of a SHA-256 kept per line and per fact digest: a check, not an identity."""
@@ -51,6 +50,8 @@ CREATE TABLE IF NOT EXISTS corrections (
 CREATE TABLE IF NOT EXISTS facts (
     digest BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (digest, id)) WITHOUT ROWID;
 """
+_VERSION = "3-" + hashlib.sha256(_SCHEMA.encode()).hexdigest()[:12]
+"""Any change of the tables changes the version, so an index of another layout is rebuilt."""
 _TYPE_CODE = {name: code for code, name in enumerate(EVENT_TYPES)}
 
 Line = tuple[int, int, bytes, str | None]
