@@ -35,7 +35,10 @@ EVENT_TYPES: Final[tuple[str, ...]] = (*FACT_TYPES, *REVISION_TYPES)
 """Every event type a log may hold, in the order the catalogue documents them."""
 
 IDENTITY_FIELDS: Final[dict[str, str]] = {
-    AGREEMENT: "agreement", ROUND: "round", SOURCE: "document"}
+    AGREEMENT: "agreement",
+    ROUND: "round",
+    SOURCE: "document",
+}
 """The slug a fact introduces: its identity, never corrected and never reused."""
 
 FLOW_TYPES: Final[tuple[str, ...]] = (TRANSFER, TOTAL, OFFER)
@@ -77,7 +80,8 @@ MAX_COUNT: Final = 10**9
 billion of them still fit in 64 bits."""
 
 DATE_FIELDS: Final[frozenset[str]] = frozenset(
-    {"occurred_on", "concluded_on", "as_of", "since", "published_on"})
+    {"occurred_on", "concluded_on", "as_of", "since", "published_on"}
+)
 """Data fields (at any depth) holding a ``Date``."""
 
 TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"

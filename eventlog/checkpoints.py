@@ -50,7 +50,7 @@ def _write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -139,16 +139,18 @@ def kept(log_dir: str | os.PathLike[str]) -> list[Path]:
     return sorted(files, key=lambda p: (len(p.name), p.name))
 
 
-def open_kept(log_dir: str | os.PathLike[str], path: Path, key: Verifier,
-              origin: str | None) -> CheckpointBody:
+def open_kept(
+    log_dir: str | os.PathLike[str], path: Path, key: Verifier, origin: str | None
+) -> CheckpointBody:
     """A checkpoint signed by ``key`` for this log's origin; raises ``ProofFailed`` otherwise."""
     try:
         body, _ = open_checkpoint(_small(path), key)
     except BadNote as exc:
         raise ProofFailed(f"checkpoint {path.name}: {exc}") from None
     if origin is not None and body.origin != origin:
-        raise ProofFailed(f"checkpoint {path.name}: origin {body.origin!r} is not the log's "
-                          f"origin {origin!r}")
+        raise ProofFailed(
+            f"checkpoint {path.name}: origin {body.origin!r} is not the log's origin {origin!r}"
+        )
     return body
 
 
@@ -184,8 +186,10 @@ def _store(log_dir: Path) -> Iterator[tuple[Path, Position, TreeStore]]:
                     store.discard().sync(path, tail)
                 yield path, tail, store
         except sqlite3.Error as exc:
-            raise LogUnavailable(str(log_dir / TREE_FILE), f"the tree store failed: {exc} "
-                                 "(it is derived: delete it to rebuild it)") from None
+            raise LogUnavailable(
+                str(log_dir / TREE_FILE),
+                f"the tree store failed: {exc} (it is derived: delete it to rebuild it)",
+            ) from None
 
 
 def _rebuilt(store: TreeStore, path: Path, tail: Position, attempt: Callable[[], T]) -> T:
@@ -201,8 +205,9 @@ def _rebuilt(store: TreeStore, path: Path, tail: Position, attempt: Callable[[],
         raise ProofFailed(f"the tree store rebuilt from the log is incomplete: {exc}") from None
 
 
-def _derived_root(log_dir: Path, store: TreeStore, path: Path, tail: Position,
-                  key: Verifier | None, origin: str) -> bytes:
+def _derived_root(
+    log_dir: Path, store: TreeStore, path: Path, tail: Position, key: Verifier | None, origin: str
+) -> bytes:
     """The root of the log's tree, from the newest kept checkpoint's signed root and the
     log's lines after it (or from every line if none is kept)."""
     base: CheckpointBody | None = None
@@ -210,8 +215,10 @@ def _derived_root(log_dir: Path, store: TreeStore, path: Path, tail: Position,
     if key is not None and newest:
         base = open_kept(log_dir, newest[0], key, origin)
         if base.size > tail.seq:
-            raise ProofFailed(f"kept checkpoint {newest[0].name} names {base.size} lines, the "
-                              f"log has {tail.seq}: lines were removed")
+            raise ProofFailed(
+                f"kept checkpoint {newest[0].name} names {base.size} lines, the "
+                f"log has {tail.seq}: lines were removed"
+            )
     frontier, offset = Frontier(), 0
     if base is not None:
         frontier, offset = _trusted_frontier(store, path, tail, base)
@@ -224,8 +231,9 @@ def _derived_root(log_dir: Path, store: TreeStore, path: Path, tail: Position,
     return frontier.root()
 
 
-def _trusted_frontier(store: TreeStore, path: Path, tail: Position,
-                      base: CheckpointBody) -> tuple[Frontier, int]:
+def _trusted_frontier(
+    store: TreeStore, path: Path, tail: Position, base: CheckpointBody
+) -> tuple[Frontier, int]:
     def attempt() -> tuple[Frontier, int]:
         frontier = Frontier.of(base.size, store.node)
         if frontier.root() != base.root:
@@ -237,8 +245,10 @@ def _trusted_frontier(store: TreeStore, path: Path, tail: Position,
     try:
         return _rebuilt(store, path, tail, attempt)
     except ProofFailed:
-        raise ProofFailed(f"the log's first {base.size} lines no longer match kept checkpoint "
-                          f"{base.size}{SUFFIX}: the history was rewritten") from None
+        raise ProofFailed(
+            f"the log's first {base.size} lines no longer match kept checkpoint "
+            f"{base.size}{SUFFIX}: the history was rewritten"
+        ) from None
 
 
 def sign_checkpoint(log_dir: str | os.PathLike[str], signer: Signer) -> tuple[str, Path]:
@@ -248,16 +258,22 @@ def sign_checkpoint(log_dir: str | os.PathLike[str], signer: Signer) -> tuple[st
     if origin is None:
         raise TransparencyConfig("the log has no origin: set it with `eventlog origin set`")
     if signer.name != origin:  # tlog-checkpoint: the log's key name SHOULD be the origin
-        raise TransparencyConfig(f"the key is named {signer.name!r}, the log's origin is "
-                                 f"{origin!r}: create the key with `eventlog keygen {origin}`")
+        raise TransparencyConfig(
+            f"the key is named {signer.name!r}, the log's origin is "
+            f"{origin!r}: create the key with `eventlog keygen {origin}`"
+        )
     vkey_path = log_dir / VKEY_FILE
     key = archive_key(log_dir) if vkey_path.exists() else None
     if key is None and kept(log_dir):
-        raise TransparencyConfig(f"{CHECKPOINT_DIR}/ holds checkpoints but {VKEY_FILE} is "
-                                 "missing: restore it before signing")
+        raise TransparencyConfig(
+            f"{CHECKPOINT_DIR}/ holds checkpoints but {VKEY_FILE} is "
+            "missing: restore it before signing"
+        )
     if key is not None and key != signer.verifier:
-        raise TransparencyConfig(f"the key signs as {signer.verifier}, but the archive's "
-                                 f"verifier key ({VKEY_FILE}) is {key}")
+        raise TransparencyConfig(
+            f"the key signs as {signer.verifier}, but the archive's "
+            f"verifier key ({VKEY_FILE}) is {key}"
+        )
     with _store(log_dir) as (path, tail, store):
         root = _derived_root(log_dir, store, path, tail, key, origin)
         try:
@@ -281,8 +297,9 @@ def verify_kept(log_dir: str | os.PathLike[str]) -> list[CheckpointBody]:
     if not files:
         return []
     key, origin = archive_key(log_dir), read_origin(log_dir)
-    bodies = sorted(((open_kept(log_dir, p, key, origin), p) for p in files),
-                    key=lambda item: item[0].size)
+    bodies = sorted(
+        ((open_kept(log_dir, p, key, origin), p) for p in files), key=lambda item: item[0].size
+    )
     path = existing_log(log_dir)
     frontier, pending = Frontier(), list(bodies)
 
@@ -290,8 +307,10 @@ def verify_kept(log_dir: str | os.PathLike[str]) -> list[CheckpointBody]:
         while pending and pending[0][0].size == frontier.size:
             body, file = pending.pop(0)
             if frontier.root() != body.root:
-                raise ProofFailed(f"checkpoint {file.name}: its root is not the tree of the "
-                                  f"log's first {body.size} lines: the history was rewritten")
+                raise ProofFailed(
+                    f"checkpoint {file.name}: its root is not the tree of the "
+                    f"log's first {body.size} lines: the history was rewritten"
+                )
 
     settle()
     for line, _ in scan_lines(path):
@@ -301,8 +320,10 @@ def verify_kept(log_dir: str | os.PathLike[str]) -> list[CheckpointBody]:
         settle()
     if pending:
         body, file = pending[0]
-        raise ProofFailed(f"checkpoint {file.name}: names {body.size} lines, the log has "
-                          f"{frontier.size}: lines were removed")
+        raise ProofFailed(
+            f"checkpoint {file.name}: names {body.size} lines, the log has "
+            f"{frontier.size}: lines were removed"
+        )
     return [body for body, _ in bodies]
 
 
@@ -347,13 +368,17 @@ def prove_inclusion(log_dir: str | os.PathLike[str], seq: int, checkpoint: bytes
         _in_log(body, tail, "checkpoint")
 
         def attempt() -> list[bytes]:
-            proof = inclusion_path(seq - 1, body.size,
-                                   _prefetched(store, lambda n: inclusion_path(seq - 1,
-                                                                               body.size, n)))
+            proof = inclusion_path(
+                seq - 1,
+                body.size,
+                _prefetched(store, lambda n: inclusion_path(seq - 1, body.size, n)),
+            )
             line = read_line(path, store, seq)
             if not verify_inclusion(leaf_hash(line), seq - 1, body.size, proof, body.root):
-                raise ProofFailed(f"line {seq} of the log is not in the checkpoint's tree: "
-                                  "the log no longer matches the checkpoint")
+                raise ProofFailed(
+                    f"line {seq} of the log is not in the checkpoint's tree: "
+                    "the log no longer matches the checkpoint"
+                )
             return proof
 
         return format_inclusion(seq - 1, _rebuilt(store, path, tail, attempt), text)
@@ -365,18 +390,25 @@ def prove_consistency(log_dir: str | os.PathLike[str], old: bytes, new: bytes) -
     old_body, _ = _signed(log_dir, old, "old checkpoint")
     new_body, _ = _signed(log_dir, new, "new checkpoint")
     if old_body.size > new_body.size:
-        raise ProofFailed(f"the old checkpoint ({old_body.size}) is larger than the new one "
-                          f"({new_body.size})")
+        raise ProofFailed(
+            f"the old checkpoint ({old_body.size}) is larger than the new one ({new_body.size})"
+        )
     with _store(log_dir) as (path, tail, store):
         _in_log(new_body, tail, "new checkpoint")
 
         def attempt() -> list[bytes]:
-            proof = consistency_path(old_body.size, new_body.size, _prefetched(
-                store, lambda n: consistency_path(old_body.size, new_body.size, n)))
-            if not verify_consistency(old_body.size, new_body.size, old_body.root,
-                                      new_body.root, proof):
-                raise ProofFailed("the two checkpoints' trees are not consistent: the log no "
-                                  "longer matches one of them")
+            proof = consistency_path(
+                old_body.size,
+                new_body.size,
+                _prefetched(store, lambda n: consistency_path(old_body.size, new_body.size, n)),
+            )
+            if not verify_consistency(
+                old_body.size, new_body.size, old_body.root, new_body.root, proof
+            ):
+                raise ProofFailed(
+                    "the two checkpoints' trees are not consistent: the log no "
+                    "longer matches one of them"
+                )
             return proof
 
         return format_consistency(_rebuilt(store, path, tail, attempt))

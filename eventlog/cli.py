@@ -47,9 +47,14 @@ class _Group(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             fail(f"{where}{exc.strerror or exc}")
 
-    def main(self, args: Any = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
@@ -66,9 +71,16 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="repatriation-archive", prog_name="eventlog")
-@click.option("--log", "log_dir", type=click.Path(), envvar="EVENTLOG_DIR",
-              default="log", show_default=True, show_envvar=True,
-              help="Directory holding events.jsonl.")
+@click.option(
+    "--log",
+    "log_dir",
+    type=click.Path(),
+    envvar="EVENTLOG_DIR",
+    default="log",
+    show_default=True,
+    show_envvar=True,
+    help="Directory holding events.jsonl.",
+)
 @click.pass_context
 def main(ctx: click.Context, log_dir: str) -> None:
     """An append-only, hash-chained log of reported repatriations and prisoner exchanges.
@@ -91,16 +103,35 @@ def main(ctx: click.Context, log_dir: str) -> None:
 @expect_option
 @by_option
 @dry_run_option
-@click.option("--allow-duplicate", is_flag=True,
-              help="Accept a fact identical to a current one (another report of the same).")
-@click.option("--yes", is_flag=True,
-              help="Append a batch over 10,000 events or 16 MiB (check it with --dry-run first).")
-@click.option("--document", "documents", multiple=True, metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False),
-              help="A document's text: quotes citing it (found by hash) must occur in it.")
+@click.option(
+    "--allow-duplicate",
+    is_flag=True,
+    help="Accept a fact identical to a current one (another report of the same).",
+)
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Append a batch over 10,000 events or 16 MiB (check it with --dry-run first).",
+)
+@click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A document's text: quotes citing it (found by hash) must occur in it.",
+)
 @click.pass_context
-def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None,
-           dry_run: bool, allow_duplicate: bool, yes: bool, documents: tuple[str, ...]) -> None:
+def append(
+    ctx: click.Context,
+    file: Any,
+    expect_seq: int | None,
+    by: str | None,
+    dry_run: bool,
+    allow_duplicate: bool,
+    yes: bool,
+    documents: tuple[str, ...],
+) -> None:
     """Append events from FILE (or stdin): one JSON object, a JSON array, or JSON lines.
 
     Each event is {"type": ..., "data": {...}} with an optional "id". The batch
@@ -127,21 +158,33 @@ def append(ctx: click.Context, file: Any, expect_seq: int | None, by: str | None
     raw = read_batch(file, confirmed=yes or dry_run)
     items = read_submissions(raw)
     if is_large(len(items), len(raw)) and not (yes or dry_run):
-        fail(f"a batch of {len(items):,} events ({len(raw):,} bytes) is over "
-             f"{LARGE_BATCH_EVENTS:,} events or {LARGE_BATCH_BYTES // 2**20} MiB: "
-             "check it with --dry-run, then append it with --yes")
+        fail(
+            f"a batch of {len(items):,} events ({len(raw):,} bytes) is over "
+            f"{LARGE_BATCH_EVENTS:,} events or {LARGE_BATCH_BYTES // 2**20} MiB: "
+            "check it with --dry-run, then append it with --yes"
+        )
     from pathlib import Path
 
     from eventlog.sources import read_document, text_hash
 
     texts = {text_hash(text): text for text in map(read_document, map(Path, documents))}
-    submit(ctx, items, by=by, expect_seq=expect_seq, dry_run=dry_run,
-           allow_duplicate=allow_duplicate, texts=texts)
+    submit(
+        ctx,
+        items,
+        by=by,
+        expect_seq=expect_seq,
+        dry_run=dry_run,
+        allow_duplicate=allow_duplicate,
+        texts=texts,
+    )
 
 
 @main.command(short_help="Create the log directory and an empty log.")
-@click.option("--origin", callback=cli_tlog.check_origin,
-              help="The log's unique name for its checkpoints (set once).")
+@click.option(
+    "--origin",
+    callback=cli_tlog.check_origin,
+    help="The log's unique name for its checkpoints (set once).",
+)
 @click.pass_context
 def init(ctx: click.Context, origin: str | None) -> None:
     """Create the log directory and an empty log, if they do not exist.
@@ -167,17 +210,32 @@ STATUSES = ("current", "corrected", "retracted", "superseded")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, as stored (upcast).")
 @click.option("--from-seq", type=click.IntRange(min=1), default=1, help="Start at this seq.")
 @click.option("--until", type=click.IntRange(min=1), help="Stop after this seq.")
-@click.option("--type", "event_type", type=click.Choice(catalog.EVENT_TYPES),
-              help="Only events of this type.")
+@click.option(
+    "--type", "event_type", type=click.Choice(catalog.EVENT_TYPES), help="Only events of this type."
+)
 @click.option("--id", "event_id", help="Only this event and the revisions that target it.")
-@click.option("--round", "round_", metavar="SLUG",
-              help="Only the round SLUG, the facts naming it and their revisions.")
-@click.option("--status", type=click.Choice(STATUSES),
-              help="Only facts with this status (revisions are left out).")
+@click.option(
+    "--round",
+    "round_",
+    metavar="SLUG",
+    help="Only the round SLUG, the facts naming it and their revisions.",
+)
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    help="Only facts with this status (revisions are left out).",
+)
 @click.pass_context
-def show(ctx: click.Context, as_json: bool, from_seq: int, until: int | None,
-         event_type: str | None, event_id: str | None, round_: str | None,
-         status: str | None) -> None:
+def show(
+    ctx: click.Context,
+    as_json: bool,
+    from_seq: int,
+    until: int | None,
+    event_type: str | None,
+    event_id: str | None,
+    round_: str | None,
+    status: str | None,
+) -> None:
     """List the log's events: a table, or JSON lines with --json.
 
     In the table, control, bidirectional and zero-width characters are shown
@@ -198,29 +256,45 @@ def show(ctx: click.Context, as_json: bool, from_seq: int, until: int | None,
     records = LogReader(ctx.obj).records()
     if until is not None:
         records = (r for r in records if r["seq"] <= until)
-    rows = select(list(records) if (event_id or round_ or status) else records,
-                  from_seq=from_seq, event_type=event_type, event_id=event_id,
-                  round_slug=round_, status=status)
+    rows = select(
+        list(records) if (event_id or round_ or status) else records,
+        from_seq=from_seq,
+        event_type=event_type,
+        event_id=event_id,
+        round_slug=round_,
+        status=status,
+    )
     if as_json:
         for record in rows:
             click.echo(orjson.dumps(record).decode())
         return
     # Columns sized to their content (a generated id is 32 characters, a chosen one up to
     # 128): the table is built whole, then printed.
-    cells = [(str(r["seq"]), r["recorded_at"][:19], r["type"], escape(r["id"]),
-              escape(summary(r))) for r in rows]
+    cells = [
+        (str(r["seq"]), r["recorded_at"][:19], r["type"], escape(r["id"]), escape(summary(r)))
+        for r in rows
+    ]
     heads = ("SEQ", "RECORDED_AT", "TYPE", "ID", "SUMMARY")
     widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(heads[:4])]
     for row in [heads, *cells]:
         seq, *middle, text = row
-        click.echo("  ".join([seq.rjust(widths[0]),
-                              *(v.ljust(w) for v, w in zip(middle, widths[1:], strict=True)),
-                              text]).rstrip())
+        click.echo(
+            "  ".join(
+                [
+                    seq.rjust(widths[0]),
+                    *(v.ljust(w) for v, w in zip(middle, widths[1:], strict=True)),
+                    text,
+                ]
+            ).rstrip()
+        )
 
 
 @main.command(short_help="Check every line, the chain and the rules.")
-@click.option("--checkpoint", metavar="SEQ:HASH",
-              help="Also prove the log still begins with the prefix `eventlog head` printed.")
+@click.option(
+    "--checkpoint",
+    metavar="SEQ:HASH",
+    help="Also prove the log still begins with the prefix `eventlog head` printed.",
+)
 @click.pass_context
 def verify(ctx: click.Context, checkpoint: str | None) -> None:
     """Check every line: JSON, schema, gapless seq, the prev chain, references.
@@ -236,22 +310,33 @@ def verify(ctx: click.Context, checkpoint: str | None) -> None:
     from eventlog.verify import Checkpoint
     from eventlog.verify import verify as run
 
-    report = run(ctx.obj, Checkpoint.parse(cli_tlog.head_checkpoint(checkpoint))
-                 if checkpoint else None)
+    report = run(
+        ctx.obj, Checkpoint.parse(cli_tlog.head_checkpoint(checkpoint)) if checkpoint else None
+    )
     if report.torn_bytes:
-        why = {True: "an append is in progress: probably its write in flight, not a crash",
-               False: "left by a crash; the next append moves them to quarantine/",
-               None: "cannot tell a write in flight from a crash"}[report.in_flight]
-        click.echo(f"Warning: torn tail: {report.torn_bytes} bytes after seq {report.head.seq} "
-                   f"({why})", err=True)
+        why = {
+            True: "an append is in progress: probably its write in flight, not a crash",
+            False: "left by a crash; the next append moves them to quarantine/",
+            None: "cannot tell a write in flight from a crash",
+        }[report.in_flight]
+        click.echo(
+            f"Warning: torn tail: {report.torn_bytes} bytes after seq {report.head.seq} ({why})",
+            err=True,
+        )
     proof = f", checkpoint seq {report.checkpoint.seq} holds" if report.checkpoint else ""
     proof += cli_tlog.verify_checkpoints(ctx.obj)
     click.echo(f"OK: {report.events} events, chain intact{proof}; head {report.head}")
 
 
 @main.command(short_help="Print the seq and hash of the last line.")
-@click.option("--format", "fmt", type=click.Choice(cli_tlog.HEAD_FORMATS), default="json",
-              show_default=True, help="JSON, or SEQ:HASH as `verify --checkpoint` takes.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(cli_tlog.HEAD_FORMATS),
+    default="json",
+    show_default=True,
+    help="JSON, or SEQ:HASH as `verify --checkpoint` takes.",
+)
 @click.pass_context
 def head(ctx: click.Context, fmt: str) -> None:
     """Print {"seq", "hash"} of the last line: the checkpoint an auditor keeps.

@@ -24,13 +24,19 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 by_option = click.option("--by", help="Who records it (default $EVENTLOG_USER, else the OS user).")
-expect_option = click.option("--expect-seq", type=click.IntRange(min=0),
-                             help="Append only if the log's last seq is N (else exit 3).")
-dry_run_option = click.option("--dry-run", is_flag=True,
-                              help="Check everything, write nothing; summarise what would change.")
+expect_option = click.option(
+    "--expect-seq",
+    type=click.IntRange(min=0),
+    help="Append only if the log's last seq is N (else exit 3).",
+)
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Check everything, write nothing; summarise what would change."
+)
 allow_duplicate_option = click.option(
-    "--allow-duplicate", is_flag=True,
-    help="Accept a fact identical to a current one (another report of the same).")
+    "--allow-duplicate",
+    is_flag=True,
+    help="Accept a fact identical to a current one (another report of the same).",
+)
 
 
 def recorder(by: str | None) -> str:
@@ -69,10 +75,18 @@ def _typed(item: Any, field: str | None) -> str | None:
     return None
 
 
-def submit(ctx: click.Context, items: list[tuple[int, Any]], *, by: str | None,
-           expect_seq: int | None, dry_run: bool = False, allow_duplicate: bool = False,
-           options: dict[str, str] | None = None, texts: dict[str, str] | None = None,
-           per_argument: bool = False) -> None:
+def submit(
+    ctx: click.Context,
+    items: list[tuple[int, Any]],
+    *,
+    by: str | None,
+    expect_seq: int | None,
+    dry_run: bool = False,
+    allow_duplicate: bool = False,
+    options: dict[str, str] | None = None,
+    texts: dict[str, str] | None = None,
+    per_argument: bool = False,
+) -> None:
     """Append ``(input line, event)`` items and print one JSON line each (or a dry-run summary).
 
     ``options`` maps data fields to the options they came from, so that an error names
@@ -88,8 +102,14 @@ def submit(ctx: click.Context, items: list[tuple[int, Any]], *, by: str | None,
     events = [item for _, item in items]
     try:
         check_batch_quotes(Path(ctx.obj), events, texts or {})
-        results = append(ctx.obj, events, by=recorder(by), expect_seq=expect_seq,
-                         dry_run=dry_run, allow_duplicate=allow_duplicate)
+        results = append(
+            ctx.obj,
+            events,
+            by=recorder(by),
+            expect_seq=expect_seq,
+            dry_run=dry_run,
+            allow_duplicate=allow_duplicate,
+        )
     except InvalidEvent as exc:
         option = option_of(exc.field, options or {})
         if option is not None:
@@ -104,8 +124,11 @@ def submit(ctx: click.Context, items: list[tuple[int, Any]], *, by: str | None,
         field = f", field '{exc.field}'" if exc.field else ""
         fail(f"line {line} (event {exc.index}){field}: {exc.reason}")
     if getattr(results, "pinned_to", None) is not None:
-        click.echo(f"Warning: this clock is behind the log's last recorded_at; stamped "
-                   f"{results.pinned_to} instead (recorded_at never decreases)", err=True)
+        click.echo(
+            f"Warning: this clock is behind the log's last recorded_at; stamped "
+            f"{results.pinned_to} instead (recorded_at never decreases)",
+            err=True,
+        )
     if dry_run:
         for line_text in dry_run_summary(events, results):
             click.echo(line_text)
@@ -116,14 +139,19 @@ def submit(ctx: click.Context, items: list[tuple[int, Any]], *, by: str | None,
 
 def dry_run_summary(events: list[Any], results: list[Any]) -> list[str]:
     """What a batch would change: count per type, the ids, rounds and figures touched."""
-    new = [(event, result) for event, result in zip(events, results, strict=True)
-           if result.status == "appended"]
+    new = [
+        (event, result)
+        for event, result in zip(events, results, strict=True)
+        if result.status == "appended"
+    ]
     lines = ["Dry run: nothing was written."]
     if not new:
         return [*lines, f"All {len(results)} events are already in the log (exists)."]
     first, last = new[0][1].seq, new[-1][1].seq
-    lines.append(f"Would append {len(new)} events (seq {first}..{last}); "
-                 f"{len(results) - len(new)} already in the log.")
+    lines.append(
+        f"Would append {len(new)} events (seq {first}..{last}); "
+        f"{len(results) - len(new)} already in the log."
+    )
     per_type = Counter(result.type for _, result in new)
     for event_type in catalog.EVENT_TYPES:
         if per_type[event_type]:
@@ -138,16 +166,20 @@ def dry_run_summary(events: list[Any], results: list[Any]) -> list[str]:
             figures = rounds.setdefault(slug, [])
             if "count" in data:
                 party = data.get("source", {}).get("party", "?")
-                figures.append(f"{data['from']}->{data['to']} {data['kind']} "
-                               f"{catalog.mark(data['count'].get('qualifier', 'exact'))}"
-                               f"{data['count']['value']:,} [{party}]")
+                figures.append(
+                    f"{data['from']}->{data['to']} {data['kind']} "
+                    f"{catalog.mark(data['count'].get('qualifier', 'exact'))}"
+                    f"{data['count']['value']:,} [{party}]"
+                )
     for slug, figures in rounds.items():
         lines.append(f"  round {slug}: " + ("; ".join(figures) or "recorded"))
     for event, _ in new:
         data = event.get("data", {})
         if event.get("type") == catalog.CORRECTED:
-            lines.append(f"  corrects {data.get('target')}: "
-                         + ", ".join(f"{k}={v}" for k, v in data.get("changes", {}).items()))
+            lines.append(
+                f"  corrects {data.get('target')}: "
+                + ", ".join(f"{k}={v}" for k, v in data.get("changes", {}).items())
+            )
         elif event.get("type") == catalog.RETRACTED:
             lines.append(f"  retracts {data.get('target')}")
     return [one_line(line) for line in lines]

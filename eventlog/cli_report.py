@@ -55,18 +55,18 @@ _DESCRIPTIONS = {
 }
 _EXAMPLES = {
     catalog.AGREEMENT: "eventlog report agreement --agreement istanbul-2025 --title "
-                       "'Istanbul talks, second round' --concluded-on 2025 --place Istanbul "
-                       "--attributed-to Reuters --party other",
+    "'Istanbul talks, second round' --concluded-on 2025 --place Istanbul "
+    "--attributed-to Reuters --party other",
     catalog.OFFER: "eventlog report offer --kind bodies --from RU --to UA --count 2239 "
-                   "--as-of 2025 --attributed-to 'Russian Defence Ministry' --party RU",
+    "--as-of 2025 --attributed-to 'Russian Defence Ministry' --party RU",
     catalog.NOTE: "eventlog report note --text 'the exchange is still ongoing' "
-                  "--round june-2025 --attributed-to 'Coordination Headquarters' --party UA",
+    "--round june-2025 --attributed-to 'Coordination Headquarters' --party UA",
     catalog.ROUND: "eventlog report round --round june-2025 --occurred-on 2025-06 "
-                   "--attributed-to 'Coordination Headquarters' --party UA --document ukrinform-1",
+    "--attributed-to 'Coordination Headquarters' --party UA --document ukrinform-1",
     catalog.TRANSFER: "eventlog report transfer --round june-2025 --kind bodies --from RU --to UA "
-                      "--count 6057 --attributed-to 'Coordination Headquarters' --party UA",
+    "--count 6057 --attributed-to 'Coordination Headquarters' --party UA",
     catalog.TOTAL: "eventlog report total --kind bodies --to UA --since 2022-02 --as-of 2025-06 "
-                   "--count 6000 --qualifier at_least --attributed-to Reuters --party other",
+    "--count 6000 --qualifier at_least --attributed-to Reuters --party other",
 }
 
 
@@ -77,6 +77,7 @@ def _options(option_list: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
         for option in option_list if isinstance(func, click.Command) else reversed(option_list):
             func = option(func)
         return func
+
     return decorate
 
 
@@ -111,9 +112,15 @@ def source_options(required: bool) -> tuple[list[Callable[[Any], Any]], dict[str
     for name, help_text in _SOURCE_HELP.items():
         flag = _flag(name)
         choices = _SOURCE_CHOICES.get(name)
-        option_list.append(click.option(
-            flag, f"source_{name}", type=click.Choice(choices) if choices else None,
-            required=required and name in _SOURCE_REQUIRED, help=help_text))
+        option_list.append(
+            click.option(
+                flag,
+                f"source_{name}",
+                type=click.Choice(choices) if choices else None,
+                required=required and name in _SOURCE_REQUIRED,
+                help=help_text,
+            )
+        )
         fields[f"data.source.{name}"] = flag
         fields[f"source.{name}"] = flag
     return option_list, fields
@@ -137,28 +144,56 @@ def _field_options(model: Any) -> tuple[list[Callable[[Any], Any]], dict[str, st
             has_source = True
             continue
         if key == "count":
-            option_list.append(click.option("--count", type=int, required=True,
-                                            help="The reported number."))
-            option_list.append(click.option(
-                "--qualifier", type=click.Choice(catalog.QUALIFIERS), default="exact",
-                show_default=True, help="'over 6,000' is --count 6000 --qualifier at_least."))
-            fields.update({"data.count.value": "--count", "data.count": "--count",
-                           "data.count.qualifier": "--qualifier"})
+            option_list.append(
+                click.option("--count", type=int, required=True, help="The reported number.")
+            )
+            option_list.append(
+                click.option(
+                    "--qualifier",
+                    type=click.Choice(catalog.QUALIFIERS),
+                    default="exact",
+                    show_default=True,
+                    help="'over 6,000' is --count 6000 --qualifier at_least.",
+                )
+            )
+            fields.update(
+                {
+                    "data.count.value": "--count",
+                    "data.count": "--count",
+                    "data.count.qualifier": "--qualifier",
+                }
+            )
         elif key == "scope":
-            option_list.append(click.option("--scope-agreement",
-                                            help="The total covers this agreement's rounds..."))
+            option_list.append(
+                click.option(
+                    "--scope-agreement", help="The total covers this agreement's rounds..."
+                )
+            )
             option_list.append(click.option("--since", help="...or everything since this date."))
-            fields.update({"data.scope.agreement": "--scope-agreement",
-                           "scope.agreement": "--scope-agreement", "data.scope.since": "--since"})
+            fields.update(
+                {
+                    "data.scope.agreement": "--scope-agreement",
+                    "scope.agreement": "--scope-agreement",
+                    "data.scope.since": "--since",
+                }
+            )
         elif typing.get_origin(_unwrap(info.annotation)) is list:
             flag = _flag(key.removesuffix("s"))
-            option_list.append(click.option(flag, f"field_{key}", multiple=True,
-                                            help=_HELP.get(key)))
+            option_list.append(
+                click.option(flag, f"field_{key}", multiple=True, help=_HELP.get(key))
+            )
             fields[f"data.{key}"] = flag
         else:
             flag = _flag(key)
-            option_list.append(click.option(flag, f"field_{key}", type=_choice(info.annotation),
-                                            required=info.is_required(), help=_HELP.get(key)))
+            option_list.append(
+                click.option(
+                    flag,
+                    f"field_{key}",
+                    type=_choice(info.annotation),
+                    required=info.is_required(),
+                    help=_HELP.get(key),
+                )
+            )
             fields[f"data.{key}"] = flag
             fields[key] = flag
     return option_list, fields, has_source
@@ -171,9 +206,14 @@ def _fact_command(event_type: str) -> click.Command:
     option_list, fields, has_source = _field_options(FACT_DATA[event_type])
     more, source_fields = source_options(required=True) if has_source else ([], {})
     fields.update(source_fields)
-    option_list += [*more, click.option("--id", "event_id",
-                                        help="Event id of your choosing (default: generated)."),
-                    expect_option, by_option, dry_run_option, allow_duplicate_option]
+    option_list += [
+        *more,
+        click.option("--id", "event_id", help="Event id of your choosing (default: generated)."),
+        expect_option,
+        by_option,
+        dry_run_option,
+        allow_duplicate_option,
+    ]
 
     def callback(**kw: Any) -> None:
         ctx = click.get_current_context()
@@ -181,8 +221,9 @@ def _fact_command(event_type: str) -> click.Command:
         for key in list(kw):
             if key.startswith("field_"):
                 value = kw.pop(key)
-                data[key.removeprefix("field_")] = list(value) if isinstance(value, tuple) \
-                    else value
+                data[key.removeprefix("field_")] = (
+                    list(value) if isinstance(value, tuple) else value
+                )
         if "count" in kw:
             data["count"] = {"value": kw.pop("count"), "qualifier": kw.pop("qualifier")}
         if "since" in kw:
@@ -192,19 +233,31 @@ def _fact_command(event_type: str) -> click.Command:
             data["scope"] = {"agreement": agreement} if agreement else {"since": since}
         if has_source:
             data["source"] = source_from(kw)
-        item: dict[str, Any] = {"type": event_type,
-                                "data": {k: v for k, v in data.items() if v not in (None, [])}}
+        item: dict[str, Any] = {
+            "type": event_type,
+            "data": {k: v for k, v in data.items() if v not in (None, [])},
+        }
         if kw.get("event_id"):
             item["id"] = kw["event_id"]
-        submit(ctx.parent.parent if ctx.parent and ctx.parent.parent else ctx, [(1, item)],
-               by=kw["by"], expect_seq=kw["expect_seq"], dry_run=kw["dry_run"],
-               allow_duplicate=kw["allow_duplicate"], options={**fields, "id": "--id"})
+        submit(
+            ctx.parent.parent if ctx.parent and ctx.parent.parent else ctx,
+            [(1, item)],
+            by=kw["by"],
+            expect_seq=kw["expect_seq"],
+            dry_run=kw["dry_run"],
+            allow_duplicate=kw["allow_duplicate"],
+            options={**fields, "id": "--id"},
+        )
 
     description = _DESCRIPTIONS[event_type]
     example = _EXAMPLES.get(event_type)
     help_text = description + (f"\n\n\b\nExamples:\n  {example}" if example else "")
-    command = click.Command(event_type.split(".", maxsplit=1)[0], callback=callback, help=help_text,
-                            short_help=description)
+    command = click.Command(
+        event_type.split(".", maxsplit=1)[0],
+        callback=callback,
+        help=help_text,
+        short_help=description,
+    )
     return _options(option_list)(command)  # type: ignore[no-any-return]
 
 
@@ -262,25 +315,55 @@ _REVISION_FIELDS = {**source_options(required=False)[1], "id": "--id", "data.tar
 
 def _revision_options(func: Any) -> Any:
     more, _ = source_options(required=False)
-    return _options([*more, click.option("--id", "event_id",
-                                         help="Event id of your choosing (default: generated)."),
-                     expect_option, by_option, dry_run_option])(func)
+    return _options(
+        [
+            *more,
+            click.option(
+                "--id", "event_id", help="Event id of your choosing (default: generated)."
+            ),
+            expect_option,
+            by_option,
+            dry_run_option,
+        ]
+    )(func)
 
 
 @click.command(short_help="Correct fields of a fact; the original stays in the log.")
 @click.argument("targets", nargs=-1, required=True, metavar="TARGET...")
-@click.option("--set", "sets", multiple=True, metavar="FIELD=TEXT",
-              help="Set a text field (as occurred_on=2025-06).")
-@click.option("--set-json", "json_sets", multiple=True, metavar="FIELD=JSON",
-              help='Set a field to a JSON value (as mediators=\'["ICRC"]\' or label=null).')
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="FIELD=TEXT",
+    help="Set a text field (as occurred_on=2025-06).",
+)
+@click.option(
+    "--set-json",
+    "json_sets",
+    multiple=True,
+    metavar="FIELD=JSON",
+    help="Set a field to a JSON value (as mediators='[\"ICRC\"]' or label=null).",
+)
 @click.option("--count", type=int, help="Shortcut: set count to this value...")
-@click.option("--qualifier", type=click.Choice(catalog.QUALIFIERS), default="exact",
-              help="...with this qualifier.")
+@click.option(
+    "--qualifier",
+    type=click.Choice(catalog.QUALIFIERS),
+    default="exact",
+    help="...with this qualifier.",
+)
 @click.option("--reason", required=True, help="Why the fact is corrected.")
 @click.pass_context
-def correct(ctx: click.Context, /, targets: tuple[str, ...], sets: tuple[str, ...],
-            json_sets: tuple[str, ...], count: int | None, qualifier: str, reason: str,
-            **kw: Any) -> None:
+def correct(
+    ctx: click.Context,
+    /,
+    targets: tuple[str, ...],
+    sets: tuple[str, ...],
+    json_sets: tuple[str, ...],
+    count: int | None,
+    qualifier: str,
+    reason: str,
+    **kw: Any,
+) -> None:
     """Correct fields of each fact TARGET (event ids); the originals stay in the log.
 
     Several targets are corrected in one all-or-nothing batch (one figure across the
@@ -301,9 +384,15 @@ def correct(ctx: click.Context, /, targets: tuple[str, ...], sets: tuple[str, ..
     source = source_from(kw)
     items = []
     for index, target in enumerate(targets, start=1):
-        item: dict[str, Any] = {"type": catalog.CORRECTED, "data": {
-            "target": target, "changes": changes, "reason": reason,
-            **({"source": source} if source else {})}}
+        item: dict[str, Any] = {
+            "type": catalog.CORRECTED,
+            "data": {
+                "target": target,
+                "changes": changes,
+                "reason": reason,
+                **({"source": source} if source else {}),
+            },
+        }
         if kw.get("event_id"):
             item["id"] = kw["event_id"] if len(targets) == 1 else f"{kw['event_id']}-{index}"
         items.append((1, item))
@@ -314,8 +403,15 @@ def correct(ctx: click.Context, /, targets: tuple[str, ...], sets: tuple[str, ..
             options[f"changes.{field}"] = f"{flag} {field}"
     if count is not None:
         options.update({"changes.count": "--count", "changes.count.value": "--count"})
-    submit(ctx.parent or ctx, items, by=kw["by"], expect_seq=kw["expect_seq"],
-           dry_run=kw["dry_run"], options=options, per_argument=len(targets) > 1)
+    submit(
+        ctx.parent or ctx,
+        items,
+        by=kw["by"],
+        expect_seq=kw["expect_seq"],
+        dry_run=kw["dry_run"],
+        options=options,
+        per_argument=len(targets) > 1,
+    )
 
 
 correct = _revision_options(correct)
@@ -336,13 +432,20 @@ def retract(ctx: click.Context, /, target: str, reason: str, **kw: Any) -> None:
       eventlog retract note-7 --reason 'the same statement was recorded twice (note-3)'
     """
     source = source_from(kw)
-    item: dict[str, Any] = {"type": catalog.RETRACTED, "data": {
-        "target": target, "reason": reason, **({"source": source} if source else {})}}
+    item: dict[str, Any] = {
+        "type": catalog.RETRACTED,
+        "data": {"target": target, "reason": reason, **({"source": source} if source else {})},
+    }
     if kw.get("event_id"):
         item["id"] = kw["event_id"]
-    submit(ctx.parent or ctx, [(1, item)], by=kw["by"], expect_seq=kw["expect_seq"],
-           dry_run=kw["dry_run"], options={**_REVISION_FIELDS, "reason": "--reason",
-                                           "data.reason": "--reason"})
+    submit(
+        ctx.parent or ctx,
+        [(1, item)],
+        by=kw["by"],
+        expect_seq=kw["expect_seq"],
+        dry_run=kw["dry_run"],
+        options={**_REVISION_FIELDS, "reason": "--reason", "data.reason": "--reason"},
+    )
 
 
 retract = _revision_options(retract)

@@ -23,16 +23,22 @@ def source() -> None:
 
 @source.command("add", short_help="Record a document with the SHA-256 of its text.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--slug", required=True,
-              help="The document's name in the log: lowercase letters, digits and hyphens.")
+@click.option(
+    "--slug",
+    required=True,
+    help="The document's name in the log: lowercase letters, digits and hyphens.",
+)
 @click.option("--outlet", help="Who published it (left out when the document names no one).")
 @click.option("--title")
 @click.option("--url", help="http(s) URL it was published at.")
 @click.option("--published-on", help="Date (YYYY[-MM[-DD]]).")
 @click.option("--language", help="Language tag (uk, ru, en...).")
 @click.option("--note", help="Anything a reader should know about the document.")
-@click.option("--keep", is_flag=True,
-              help="Also store the text under LOG/sources/<sha256>.txt, so quotes are checked.")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Also store the text under LOG/sources/<sha256>.txt, so quotes are checked.",
+)
 @click.option("--id", "event_id", help="Event id of your choosing (default: generated).")
 @expect_option
 @by_option
@@ -52,18 +58,38 @@ def source_add(ctx: click.Context, /, file: Path, keep: bool, **kw: Any) -> None
     from eventlog.sources import read_document, text_hash
 
     text = read_document(file)
-    data = {"document": kw["slug"], "sha256": text_hash(text),
-            **{k: kw[k] for k in ("outlet", "title", "url", "published_on", "language", "note")
-               if kw[k] is not None}}
+    data = {
+        "document": kw["slug"],
+        "sha256": text_hash(text),
+        **{
+            k: kw[k]
+            for k in ("outlet", "title", "url", "published_on", "language", "note")
+            if kw[k] is not None
+        },
+    }
     item: dict[str, Any] = {"type": catalog.SOURCE, "data": data}
     if kw["event_id"]:
         item["id"] = kw["event_id"]
-    options = {"data.document": "--slug", "document": "--slug", "data.outlet": "--outlet",
-               "data.title": "--title", "data.url": "--url", "data.note": "--note",
-               "data.published_on": "--published-on", "published_on": "--published-on",
-               "data.language": "--language", "id": "--id"}
-    submit(ctx, [(1, item)], by=kw["by"], expect_seq=kw["expect_seq"], dry_run=kw["dry_run"],
-           options=options)
+    options = {
+        "data.document": "--slug",
+        "document": "--slug",
+        "data.outlet": "--outlet",
+        "data.title": "--title",
+        "data.url": "--url",
+        "data.note": "--note",
+        "data.published_on": "--published-on",
+        "published_on": "--published-on",
+        "data.language": "--language",
+        "id": "--id",
+    }
+    submit(
+        ctx,
+        [(1, item)],
+        by=kw["by"],
+        expect_seq=kw["expect_seq"],
+        dry_run=kw["dry_run"],
+        options=options,
+    )
     if keep and not kw["dry_run"]:
         keep_text(Path(ctx.obj), text)
 
@@ -121,8 +147,10 @@ def sources_check(ctx: click.Context, directory: Path) -> None:
         if report.path is None:
             failed = True
             why = "no sha256 recorded" if report.sha256 is None else "no file with its sha256"
-            click.echo(f"document {report.slug}: NOT FOUND in {escape(str(directory))} ({why}); "
-                       f"{report.quotes} quotes unchecked")
+            click.echo(
+                f"document {report.slug}: NOT FOUND in {escape(str(directory))} ({why}); "
+                f"{report.quotes} quotes unchecked"
+            )
             continue
         state = "all found" if not report.missing else f"{len(report.missing)} NOT FOUND"
         name = escape(report.path.name)  # a file name is text from outside too

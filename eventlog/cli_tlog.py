@@ -28,9 +28,12 @@ def head_checkpoint(text: str) -> str:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         raise InvalidEvent(f"checkpoint is not SEQ:HASH nor head's JSON: {text!r}") from None
-    if not isinstance(value, dict) or type(value.get("seq")) is not int or \
-            not isinstance(value.get("hash"), str):
-        raise InvalidEvent(f"checkpoint JSON must be {{\"seq\": N, \"hash\": HEX}}: {text!r}")
+    if (
+        not isinstance(value, dict)
+        or type(value.get("seq")) is not int
+        or not isinstance(value.get("hash"), str)
+    ):
+        raise InvalidEvent(f'checkpoint JSON must be {{"seq": N, "hash": HEX}}: {text!r}')
     return f"{value['seq']}:{value['hash']}"
 
 
@@ -91,8 +94,9 @@ def _read(path: str) -> bytes:
     try:
         return read_regular(path, MAX_INPUT)
     except TooLarge:
-        raise BadNote(path, f"over {MAX_INPUT} bytes: not a proof, checkpoint, line or key"
-                      ) from None
+        raise BadNote(
+            path, f"over {MAX_INPUT} bytes: not a proof, checkpoint, line or key"
+        ) from None
     except OSError as exc:
         raise BadNote(path, exc.strerror or str(exc)) from None
 
@@ -107,8 +111,12 @@ def _inside(path: Path, folder: Path) -> bool:
 
 @click.command(short_help="Create a signing key; print its verifier key.")
 @click.argument("name")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="Private key file to create (mode 0600; never overwritten).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Private key file to create (mode 0600; never overwritten).",
+)
 @click.pass_context
 def keygen(ctx: click.Context, name: str, out: str) -> None:
     """Create an Ed25519 signing key NAME (use the log's origin); print its verifier key.
@@ -176,8 +184,13 @@ def origin_show(ctx: click.Context) -> None:
 
 
 @click.command(short_help="Sign and keep a checkpoint of the log's Merkle tree.")
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="Private key file written by `eventlog keygen`.")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Private key file written by `eventlog keygen`.",
+)
 @click.pass_context
 def checkpoint(ctx: click.Context, key_file: str) -> None:
     """Sign a checkpoint of the whole log, keep it in checkpoints/ and print it.
@@ -196,13 +209,26 @@ def checkpoint(ctx: click.Context, key_file: str) -> None:
 
 @click.command(short_help="Print an inclusion or a consistency proof.")
 @click.argument("seq", type=click.IntRange(min=1), required=False)
-@click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False),
-              help="Signed checkpoint the event must be in.")
-@click.option("--consistency", nargs=2, type=click.Path(dir_okay=False),
-              metavar="OLD NEW", help="Two checkpoints: prove NEW extends OLD.")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False),
+    help="Signed checkpoint the event must be in.",
+)
+@click.option(
+    "--consistency",
+    nargs=2,
+    type=click.Path(dir_okay=False),
+    metavar="OLD NEW",
+    help="Two checkpoints: prove NEW extends OLD.",
+)
 @click.pass_context
-def prove(ctx: click.Context, seq: int | None, checkpoint_file: str | None,
-          consistency: tuple[str, str] | None) -> None:
+def prove(
+    ctx: click.Context,
+    seq: int | None,
+    checkpoint_file: str | None,
+    consistency: tuple[str, str] | None,
+) -> None:
     """Print a proof: SEQ --checkpoint FILE (a c2sp.org/tlog-proof), or --consistency OLD NEW.
 
     \b
@@ -215,8 +241,9 @@ def prove(ctx: click.Context, seq: int | None, checkpoint_file: str | None,
     if consistency:
         if seq is not None or checkpoint_file:
             raise click.UsageError("--consistency takes no SEQ and no --checkpoint")
-        click.echo(prove_consistency(ctx.obj, _read(consistency[0]), _read(consistency[1])),
-                   nl=False)
+        click.echo(
+            prove_consistency(ctx.obj, _read(consistency[0]), _read(consistency[1])), nl=False
+        )
         return
     if seq is None or not checkpoint_file:
         raise click.UsageError("give SEQ and --checkpoint FILE, or --consistency OLD NEW")
@@ -225,8 +252,13 @@ def prove(ctx: click.Context, seq: int | None, checkpoint_file: str | None,
 
 @click.command("check-proof", short_help="Check an inclusion proof without the log.")
 @click.argument("proof", type=click.Path(dir_okay=False, exists=True))
-@click.option("--line", "line_file", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="The event's exact line (as in events.jsonl).")
+@click.option(
+    "--line",
+    "line_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="The event's exact line (as in events.jsonl).",
+)
 @click.option("--vkey", required=True, help="The archive's verifier key, or a file holding it.")
 def check_proof(proof: str, line_file: str, vkey: str) -> None:
     """Check, without the log, that the line was in the archive at the proof's checkpoint.
@@ -241,8 +273,7 @@ def check_proof(proof: str, line_file: str, vkey: str) -> None:
     click.echo(f"OK: seq {seq} is in {body.origin} at size {body.size}")
 
 
-@click.command("check-consistency",
-               short_help="Check a consistency proof without the log.")
+@click.command("check-consistency", short_help="Check a consistency proof without the log.")
 @click.argument("old", type=click.Path(dir_okay=False, exists=True))
 @click.argument("new", type=click.Path(dir_okay=False, exists=True))
 @click.argument("proof", type=click.Path(dir_okay=False, exists=True))

@@ -83,17 +83,32 @@ class LineBuilder:
     def __init__(self, recorded_at: str, recorded_by: str) -> None:
         self._types: dict[str, bytes] = {}
         self._middle = b',"v":%d,"data":' % SCHEMA_VERSION
-        self._suffix = (b',"recorded_at":' + orjson.dumps(recorded_at) + b',"recorded_by":'
-                        + orjson.dumps(recorded_by) + b',"prev":"')
+        self._suffix = (
+            b',"recorded_at":'
+            + orjson.dumps(recorded_at)
+            + b',"recorded_by":'
+            + orjson.dumps(recorded_by)
+            + b',"prev":"'
+        )
 
-    def line(self, seq: int, event_id: str, event_type: str, data_json: bytes,
-             prev: str) -> bytes:
+    def line(self, seq: int, event_id: str, event_type: str, data_json: bytes, prev: str) -> bytes:
         """The line (without newline) of one event; ``data_json`` is ``orjson.dumps(data)``."""
         kind = self._types.get(event_type)
         if kind is None:
             kind = self._types[event_type] = orjson.dumps(event_type)
-        return b"".join((b'{"seq":%d,"id":' % seq, orjson.dumps(event_id), b',"type":', kind,
-                         self._middle, data_json, self._suffix, prev.encode("ascii"), b'"}'))
+        return b"".join(
+            (
+                b'{"seq":%d,"id":' % seq,
+                orjson.dumps(event_id),
+                b',"type":',
+                kind,
+                self._middle,
+                data_json,
+                self._suffix,
+                prev.encode("ascii"),
+                b'"}',
+            )
+        )
 
 
 _PREV_TAIL = len('"prev":"') + 64 + 2
@@ -173,18 +188,28 @@ def well_formed(raw: Record, length: int, number: int, prev: str, stamp: str) ->
     """
     if length > MAX_LINE or tuple(raw) != RECORD_KEYS:
         return False
-    seq, event_id, event_type, version, data, recorded_at, recorded_by, line_prev = (
-        raw.values())
+    seq, event_id, event_type, version, data, recorded_at, recorded_by, line_prev = raw.values()
     return (
-        type(seq) is int and seq == number
-        and type(event_id) is str and event_id != ""
-        and type(event_type) is str and event_type != ""
-        and type(recorded_by) is str and recorded_by != ""
-        and type(version) is int and version == SCHEMA_VERSION and type(data) is dict
+        type(seq) is int
+        and seq == number
+        and type(event_id) is str
+        and event_id != ""
+        and type(event_type) is str
+        and event_type != ""
+        and type(recorded_by) is str
+        and recorded_by != ""
+        and type(version) is int
+        and version == SCHEMA_VERSION
+        and type(data) is dict
         and line_prev == prev  # ``prev`` is a verified hash: 64 lowercase hex digits
-        and ((stamp != "" and recorded_at == stamp)
-             or (type(recorded_at) is str and _TIMESTAMP_RE.fullmatch(recorded_at) is not None
-                 and recorded_at >= stamp))
+        and (
+            (stamp != "" and recorded_at == stamp)
+            or (
+                type(recorded_at) is str
+                and _TIMESTAMP_RE.fullmatch(recorded_at) is not None
+                and recorded_at >= stamp
+            )
+        )
     )
 
 

@@ -32,12 +32,9 @@ def failpoint(name: str) -> None:
         os._exit(70)
 
 
-
 def utc_stamp(now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.UTC)
     return now.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
-
-
 
 
 def check_dir(log_dir: Path) -> None:
@@ -156,8 +153,7 @@ def begin_batch(log_dir: Path, offset: int, data: bytes) -> None:
     """
     path = log_dir / PENDING_FILE
     created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK,
-                 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise LogUnavailable(str(path), "is not a regular file")
@@ -246,8 +242,11 @@ def finish_batch(log_dir: Path, fd: int, tail: Tail) -> Tail:
         if found is not None:
             offset, length, start = found
             done = tail.position.offset - offset
-            if (0 < done < length and os.pread(jfd, 1, start + done - 1) == b"\n"
-                    and _same_bytes(fd, offset, jfd, start, done)):
+            if (
+                0 < done < length
+                and os.pread(jfd, 1, start + done - 1) == b"\n"
+                and _same_bytes(fd, offset, jfd, start, done)
+            ):
                 if tail.torn:
                     quarantine(log_dir, fd, tail)
                 for at in range(done, length, _COPY):
@@ -268,4 +267,3 @@ def cut_back(fd: int, size: int) -> None:
             os.fsync(fd)
     except OSError:
         pass  # the next append will find and quarantine a torn tail instead
-

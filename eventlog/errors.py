@@ -69,9 +69,11 @@ class LogNotFound(EventLogError):
         import os
 
         self.path = path
-        super().__init__(f"no event log at {path} (looked in {os.path.abspath(path)}): "
-                         "choose one with --log DIR or EVENTLOG_DIR, or create one with "
-                         "'eventlog init'")
+        super().__init__(
+            f"no event log at {path} (looked in {os.path.abspath(path)}): "
+            "choose one with --log DIR or EVENTLOG_DIR, or create one with "
+            "'eventlog init'"
+        )
 
 
 class LogUnavailable(EventLogError):

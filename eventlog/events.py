@@ -58,8 +58,9 @@ class Source(_Model):
 
     attributed_to: Name
     party: Literal["UA", "RU", "other"]
-    attribution: Annotated[Literal["stated", "inferred"] | None,
-                           AfterValidator(_stated_is_absent)] = None
+    attribution: Annotated[
+        Literal["stated", "inferred"] | None, AfterValidator(_stated_is_absent)
+    ] = None
     document: Slug | None = None
     outlet: Name | None = None
     url: Url | None = None
@@ -262,15 +263,20 @@ def dump_data(data: BaseModel) -> dict[str, Any]:
     """The stored form of validated data: public field names, optional fields absent."""
     # ``data.model_dump(mode="json", by_alias=True, exclude_none=True)`` without its wrapper
     dumped: dict[str, Any] = data.__pydantic_serializer__.to_python(
-        data, mode="json", by_alias=True, exclude_none=True)
+        data, mode="json", by_alias=True, exclude_none=True
+    )
     return dumped
 
 
 def submission_schema() -> dict[str, Any]:
     """JSON Schema of a submitted event, generated from the models."""
     schema = _strict_ends(SUBMISSION.json_schema(by_alias=True))
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": SCHEMA_ID, "title": "Submitted event", **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Submitted event",
+        **schema,
+    }
 
 
 def _strict_ends(node: Any) -> Any:
@@ -278,8 +284,14 @@ def _strict_ends(node: Any) -> Any:
     a final newline in Python's ``re`` (which some validators use); "no character
     follows" does not."""
     if isinstance(node, dict):
-        return {k: (v[:-1] + r"(?![\s\S])" if k == "pattern" and isinstance(v, str)
-                    and v.endswith("$") else _strict_ends(v)) for k, v in node.items()}
+        return {
+            k: (
+                v[:-1] + r"(?![\s\S])"
+                if k == "pattern" and isinstance(v, str) and v.endswith("$")
+                else _strict_ends(v)
+            )
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_strict_ends(v) for v in node]
     return node

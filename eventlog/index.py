@@ -107,8 +107,10 @@ class Index:
             db.executescript(_SCHEMA)
             meta = dict(db.execute("SELECT k, v FROM meta").fetchall())
             if meta.get("version") not in (None, _VERSION):
-                db.executescript("DROP TABLE meta; DROP TABLE events; DROP TABLE slugs;"
-                                 "DROP TABLE IF EXISTS corrections; DROP TABLE IF EXISTS facts;")
+                db.executescript(
+                    "DROP TABLE meta; DROP TABLE events; DROP TABLE slugs;"
+                    "DROP TABLE IF EXISTS corrections; DROP TABLE IF EXISTS facts;"
+                )
                 db.executescript(_SCHEMA)
         except sqlite3.DatabaseError:
             db.close()
@@ -158,8 +160,8 @@ class Index:
         if info is not None:
             return info
         row = self.db.execute(
-            "SELECT seq, type, start, size, hash, retracted FROM events WHERE id = ?",
-            (event_id,)).fetchone()
+            "SELECT seq, type, start, size, hash, retracted FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
         if row is None:
             self._missing.add(event_id)
             return None
@@ -178,12 +180,17 @@ class Index:
             return cached
         event_id = self._rows[info.seq][0]
         data: dict[str, Any] = codec.decode(self.line_of(info))["data"]
-        rows = self.db.execute("SELECT seq, start, size, hash FROM corrections WHERE target = ? "
-                               "ORDER BY seq", (event_id,)).fetchall()
+        rows = self.db.execute(
+            "SELECT seq, start, size, hash FROM corrections WHERE target = ? ORDER BY seq",
+            (event_id,),
+        ).fetchall()
         for seq, start, size, expected in rows:
             record = codec.decode(self._read(start, size, expected))
             if (record["seq"], record["type"], record["data"].get("target")) != (
-                    seq, CORRECTED, event_id):
+                seq,
+                CORRECTED,
+                event_id,
+            ):
                 raise StaleIndex(f"the index's correction {seq} does not match its line")
             data = merge_correction(data, record["data"]["changes"])
         self._data[info.seq] = data
@@ -217,7 +224,8 @@ class Index:
                 marks = ",".join("?" * len(chunk))
                 rows = self.db.execute(
                     f"SELECT slug, id FROM slugs WHERE kind = ? AND slug IN ({marks})",
-                    (kind, *chunk)).fetchall()
+                    (kind, *chunk),
+                ).fetchall()
                 owned = dict(rows)
                 for slug in chunk:
                     if slug in owned:
@@ -244,15 +252,19 @@ class Index:
 
     def preload_digests(self, digests: Iterable[str]) -> None:
         """Find the facts of a batch's content digests in a few queries, not one per fact."""
-        wanted = [key for key in dict.fromkeys(bytes.fromhex(d)[:_HASH] for d in digests)
-                  if key not in self._facts]
+        wanted = [
+            key
+            for key in dict.fromkeys(bytes.fromhex(d)[:_HASH] for d in digests)
+            if key not in self._facts
+        ]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             for key in chunk:
                 self._facts[key] = []
             marks = ",".join("?" * len(chunk))
             for key, event_id in self.db.execute(
-                    f"SELECT digest, id FROM facts WHERE digest IN ({marks})", chunk):
+                f"SELECT digest, id FROM facts WHERE digest IN ({marks})", chunk
+            ):
                 self._facts[key].append(event_id)
 
     def duplicate_of(self, event_type: str, digest: str) -> str | None:
@@ -260,8 +272,9 @@ class Index:
         key = bytes.fromhex(digest)[:_HASH]
         ids = self._facts.get(key)
         if ids is None:
-            ids = [row[0] for row in self.db.execute("SELECT id FROM facts WHERE digest = ?",
-                                                     (key,))]
+            ids = [
+                row[0] for row in self.db.execute("SELECT id FROM facts WHERE digest = ?", (key,))
+            ]
         for event_id in ids:
             info = self.event(event_id)
             if info is None or info.retracted:
@@ -292,8 +305,17 @@ class Index:
             where = lines.get(info.seq)
             if where is not None:
                 start, size, line_hash, target = where
-                new_rows.append((event_id, info.seq, _TYPE_CODE[info.type], start, size,
-                                 line_hash[:_HASH], int(info.retracted)))
+                new_rows.append(
+                    (
+                        event_id,
+                        info.seq,
+                        _TYPE_CODE[info.type],
+                        start,
+                        size,
+                        line_hash[:_HASH],
+                        int(info.retracted),
+                    )
+                )
                 if target is not None:
                     corrections.append((target, info.seq, start, size, line_hash[:_HASH]))
             else:  # an earlier fact this batch corrected or retracted
@@ -307,8 +329,9 @@ class Index:
                 if len(known) == 1:  # else corrected within the batch: which is current?
                     facts_in.append((bytes.fromhex(known[0])[:_HASH], event_id))
                     continue
-                current = orjson.loads(info.data) if info.data is not None else (
-                    self.fact_data(info))
+                current = (
+                    orjson.loads(info.data) if info.data is not None else (self.fact_data(info))
+                )
                 facts_in.append((bytes.fromhex(fact_digest(info.type, current))[:_HASH], event_id))
         self._forget()
         db.execute("BEGIN IMMEDIATE")
@@ -320,11 +343,17 @@ class Index:
             db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?)", facts_in)
             db.executemany(
                 "INSERT OR REPLACE INTO slugs VALUES (?, ?, ?)",
-                [(kind, slug, owner) for (kind, slug), owner in overlay.slugs.items()])
+                [(kind, slug, owner) for (kind, slug), owner in overlay.slugs.items()],
+            )
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                [("version", _VERSION), ("seq", str(position.seq)),
-                 ("offset", str(position.offset)), ("hash", position.hash)])
+                [
+                    ("version", _VERSION),
+                    ("seq", str(position.seq)),
+                    ("offset", str(position.offset)),
+                    ("hash", position.hash),
+                ],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -334,8 +363,10 @@ class Index:
     def reset(self) -> None:
         self._forget()
         self.stamp_path.unlink(missing_ok=True)
-        self.db.executescript("DELETE FROM events; DELETE FROM slugs; DELETE FROM meta; "
-                              "DELETE FROM corrections; DELETE FROM facts;")
+        self.db.executescript(
+            "DELETE FROM events; DELETE FROM slugs; DELETE FROM meta; "
+            "DELETE FROM corrections; DELETE FROM facts;"
+        )
 
     def sync(self, log_path: Path, tail: Position) -> None:
         """Bring the index up to ``tail`` (the log's last valid line), rebuilding if it is stale."""
@@ -373,8 +404,9 @@ class Index:
                 overlay, lines = MemoryCatalog(parent=self), {}
         pos = Position(seq, covered, prev)
         if pos != tail:
-            raise CorruptLog("the index could not be brought up to the log's tail",
-                             line=tail.seq, seq=tail.seq)
+            raise CorruptLog(
+                "the index could not be brought up to the log's tail", line=tail.seq, seq=tail.seq
+            )
         self.commit(overlay, pos, lines)
 
 

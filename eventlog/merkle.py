@@ -90,8 +90,9 @@ def consistency_path(old: int, new: int, nodes: Nodes) -> list[bytes]:
     return proof
 
 
-def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes],
-                     root: bytes) -> bool:
+def verify_inclusion(
+    leaf: bytes, index: int, size: int, path: Sequence[bytes], root: bytes
+) -> bool:
     """RFC 9162 2.1.3.2: whether ``path`` proves leaf hash ``leaf`` at ``index`` under ``root``."""
     if not 0 <= index < size or any(len(h) != HASH_SIZE for h in path):
         return False
@@ -111,8 +112,9 @@ def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes],
     return sn == 0 and r == root
 
 
-def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
-                       proof: Sequence[bytes]) -> bool:
+def verify_consistency(
+    old: int, new: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
     """RFC 9162 2.1.4.2: whether ``proof`` shows tree (old, old_root) is a prefix of the new."""
     if not 0 <= old <= new or any(len(h) != HASH_SIZE for h in proof):
         return False

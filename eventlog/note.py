@@ -41,8 +41,9 @@ def unb64(text: str, what: str) -> bytes:
 def check_name(name: str, what: str = "key name") -> str:
     """A key name (or origin): non-empty, printable, no whitespace and no '+'."""
     if not name or "+" in name or any(c.isspace() or not c.isprintable() for c in name):
-        raise BadNote(what, f"{name!r} must be non-empty, without spaces, '+' or control "
-                      "characters")
+        raise BadNote(
+            what, f"{name!r} must be non-empty, without spaces, '+' or control characters"
+        )
     return name
 
 
@@ -148,14 +149,13 @@ class Note:
             raise BadNote("signed note", "holds a control character")
         cut = raw.rfind("\n\n")
         if cut < 0 or not raw.endswith("\n"):
-            raise BadNote("signed note", "no empty line before the signatures, or no final "
-                          "newline")
+            raise BadNote("signed note", "no empty line before the signatures, or no final newline")
         text, block = raw[: cut + 1], raw[cut + 2 :]
         signatures = []
         for line in block[:-1].split("\n"):
             if not line.startswith(SIG_PREFIX):
                 raise BadNote("signed note", f"not a signature line: {line[:40]!r}")
-            name, sep, sig64 = line[len(SIG_PREFIX):].partition(" ")
+            name, sep, sig64 = line[len(SIG_PREFIX) :].partition(" ")
             check_name(name, "signature name")
             blob = unb64(sig64, "signature") if sep else b""
             if len(blob) < 5:
@@ -169,8 +169,9 @@ class Note:
         """Whether ``key`` signs the text: it has a line, and every line of its name and hash
         verifies (signed-note: a known key's bad line rejects the note); lines of other keys
         are ignored."""
-        mine = [sig for name, khash, sig in self.signatures
-                if name == key.name and khash == key.hash]
+        mine = [
+            sig for name, khash, sig in self.signatures if name == key.name and khash == key.hash
+        ]
         text = self.text.encode()
         return bool(mine) and all(key.verify(text, sig) for sig in mine)
 
@@ -195,8 +196,9 @@ class CheckpointBody:
             raise BadNote("checkpoint", "expected origin, tree size and root hash lines")
         origin, size, root64 = lines[:3]
         if not size.isascii() or not size.isdigit() or (size != "0" and size.startswith("0")):
-            raise BadNote("checkpoint", f"tree size {size!r} is not a decimal without leading "
-                          "zeros")
+            raise BadNote(
+                "checkpoint", f"tree size {size!r} is not a decimal without leading zeros"
+            )
         root = unb64(root64, "checkpoint root hash")
         if len(root) != HASH_SIZE:
             raise BadNote("checkpoint", "the root hash is not 32 bytes")

@@ -21,8 +21,9 @@ PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 
 
 def format_inclusion(index: int, path: list[bytes], checkpoint: str) -> str:
-    return "".join([f"{PROOF_HEADER}\nindex {index}\n", *(b64(h) + "\n" for h in path),
-                    "\n", checkpoint])
+    return "".join(
+        [f"{PROOF_HEADER}\nindex {index}\n", *(b64(h) + "\n" for h in path), "\n", checkpoint]
+    )
 
 
 def format_consistency(path: list[bytes]) -> str:
@@ -58,16 +59,19 @@ def parse_inclusion(raw: bytes) -> InclusionProof:
     head, sep, checkpoint = text.partition("\n\n")
     lines = head.split("\n")
     if not sep or lines[0] != PROOF_HEADER:
-        raise BadNote("proof", f"expected a first line {PROOF_HEADER!r}, then the path, an "
-                      "empty line and the checkpoint")
+        raise BadNote(
+            "proof",
+            f"expected a first line {PROOF_HEADER!r}, then the path, an "
+            "empty line and the checkpoint",
+        )
     extra = None
     rest = lines[1:]
     if rest and rest[0].startswith("extra "):
-        extra = unb64(rest[0][len("extra "):], "proof extra data")
+        extra = unb64(rest[0][len("extra ") :], "proof extra data")
         rest = rest[1:]
     if not rest or not rest[0].startswith("index "):
         raise BadNote("proof", "no 'index N' line")
-    number = rest[0][len("index "):]
+    number = rest[0][len("index ") :]
     if not number.isascii() or not number.isdigit() or (number != "0" and number[0] == "0"):
         raise BadNote("proof", f"index {number!r} is not a decimal without leading zeros")
     return InclusionProof(int(number), _hash_lines(rest[1:], "proof"), checkpoint, extra)
@@ -103,20 +107,26 @@ def check_inclusion(proof_raw: bytes, line: bytes, key: Verifier) -> tuple[Check
     proof = parse_inclusion(proof_raw)
     body, _ = open_checkpoint(proof.checkpoint, key)
     if proof.index >= body.size:
-        raise ProofFailed(f"index: leaf {proof.index} is not in the checkpoint's tree of "
-                          f"size {body.size}")
+        raise ProofFailed(
+            f"index: leaf {proof.index} is not in the checkpoint's tree of size {body.size}"
+        )
     seq = _line_seq(line)
     if seq != proof.index + 1:
-        raise ProofFailed(f"line: the line is {'not an event' if seq is None else f'seq {seq}'}"
-                          f", the proof is for seq {proof.index + 1} (index {proof.index})")
+        raise ProofFailed(
+            f"line: the line is {'not an event' if seq is None else f'seq {seq}'}"
+            f", the proof is for seq {proof.index + 1} (index {proof.index})"
+        )
     if not verify_inclusion(leaf_hash(line), proof.index, body.size, proof.path, body.root):
-        raise ProofFailed(f"inclusion: the path from the line's leaf hash does not lead to "
-                          f"the root of checkpoint {body.origin} size {body.size}")
+        raise ProofFailed(
+            f"inclusion: the path from the line's leaf hash does not lead to "
+            f"the root of checkpoint {body.origin} size {body.size}"
+        )
     return body, seq
 
 
-def check_consistency(old_raw: bytes, new_raw: bytes, proof_raw: bytes,
-                      key: Verifier) -> tuple[CheckpointBody, CheckpointBody]:
+def check_consistency(
+    old_raw: bytes, new_raw: bytes, proof_raw: bytes, key: Verifier
+) -> tuple[CheckpointBody, CheckpointBody]:
     """Check that the NEW checkpoint's tree extends the OLD one's; raises as ``check_inclusion``."""
     try:
         old, _ = open_checkpoint(old_raw, key)
@@ -127,13 +137,17 @@ def check_consistency(old_raw: bytes, new_raw: bytes, proof_raw: bytes,
     except BadNote as exc:
         raise BadNote(f"new {exc.what}", exc.reason) from None
     if old.origin != new.origin:
-        raise ProofFailed(f"origin: the checkpoints are of two logs ({old.origin!r} and "
-                          f"{new.origin!r})")
+        raise ProofFailed(
+            f"origin: the checkpoints are of two logs ({old.origin!r} and {new.origin!r})"
+        )
     if old.size > new.size:
-        raise ProofFailed(f"sizes: the old checkpoint ({old.size}) is larger than the new "
-                          f"one ({new.size})")
+        raise ProofFailed(
+            f"sizes: the old checkpoint ({old.size}) is larger than the new one ({new.size})"
+        )
     path = parse_consistency(proof_raw)
     if not verify_consistency(old.size, new.size, old.root, new.root, path):
-        raise ProofFailed(f"consistency: the proof does not show the tree of size {new.size} "
-                          f"extends the tree of size {old.size}")
+        raise ProofFailed(
+            f"consistency: the proof does not show the tree of size {new.size} "
+            f"extends the tree of size {old.size}"
+        )
     return old, new

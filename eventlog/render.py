@@ -30,14 +30,18 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     catalog.AGREEMENT: lambda d: f"agreement {d['agreement']}: {d['title']}",
     catalog.ROUND: lambda d: f"round {d['round']} on {d['occurred_on']}",
     catalog.TRANSFER: lambda d: f"{_flow(d)} in round {d['round']}{_replaces(d)}",
-    catalog.TOTAL: lambda d: (f"total {_flow(d)} {_scope(d['scope'])} as of {d['as_of']}"
-                              f"{_replaces(d)}"),
+    catalog.TOTAL: lambda d: (
+        f"total {_flow(d)} {_scope(d['scope'])} as of {d['as_of']}{_replaces(d)}"
+    ),
     catalog.OFFER: lambda d: f"offer {_flow(d)} as of {d['as_of']}",
     catalog.NOTE: lambda d: str(d["text"]),
-    catalog.SOURCE: lambda d: (f"document {d['document']}: {d.get('outlet', 'no outlet named')}"
-                               + (f" of {d['published_on']}" if "published_on" in d else "")),
-    catalog.CORRECTED: lambda d: (f"corrects {d['target']}: {', '.join(d['changes'])} "
-                                  f"({d['reason']})"),
+    catalog.SOURCE: lambda d: (
+        f"document {d['document']}: {d.get('outlet', 'no outlet named')}"
+        + (f" of {d['published_on']}" if "published_on" in d else "")
+    ),
+    catalog.CORRECTED: lambda d: (
+        f"corrects {d['target']}: {', '.join(d['changes'])} ({d['reason']})"
+    ),
     catalog.RETRACTED: lambda d: f"retracts {d['target']} ({d['reason']})",
 }
 """One summary per event type of the catalogue (``tests/test_catalog.py`` checks each)."""
@@ -62,8 +66,10 @@ def escape(text: str) -> str:
     """
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() or c == " " else
-                   ascii(c)[1:-1] if ord(c) > 0x7f else repr(c)[1:-1] for c in text)
+    return "".join(
+        c if c.isprintable() or c == " " else ascii(c)[1:-1] if ord(c) > 0x7F else repr(c)[1:-1]
+        for c in text
+    )
 
 
 def statuses(records: list[Record]) -> dict[str, str]:
@@ -81,15 +87,24 @@ def statuses(records: list[Record]) -> dict[str, str]:
         elif record["type"] == RETRACTED and data["target"] in status:
             status[data["target"]] = "retracted"
     for new, old in supersedes.items():
-        if status.get(new) in ("current", "corrected") and old in status and \
-                status[old] != "retracted":
+        if (
+            status.get(new) in ("current", "corrected")
+            and old in status
+            and status[old] != "retracted"
+        ):
             status[old] = "superseded"
     return status
 
 
-def select(records: Iterable[Record], *, from_seq: int = 1, event_type: str | None = None,
-           event_id: str | None = None, round_slug: str | None = None,
-           status: str | None = None) -> Iterator[Record]:
+def select(
+    records: Iterable[Record],
+    *,
+    from_seq: int = 1,
+    event_type: str | None = None,
+    event_id: str | None = None,
+    round_slug: str | None = None,
+    status: str | None = None,
+) -> Iterator[Record]:
     """The records ``eventlog show`` lists under its filters."""
     if event_id or round_slug or status:
         records = list(records)
@@ -102,9 +117,12 @@ def select(records: Iterable[Record], *, from_seq: int = 1, event_type: str | No
         if wanted is not None:
             wanted |= {r["id"] for r in records if r["data"].get("target") in wanted}
         found = statuses(records) if status else {}
-        records = [r for r in records
-                   if (wanted is None or r["id"] in wanted)
-                   and (status is None or found.get(r["id"]) == status)]
+        records = [
+            r
+            for r in records
+            if (wanted is None or r["id"] in wanted)
+            and (status is None or found.get(r["id"]) == status)
+        ]
     for record in records:
         if record["seq"] >= from_seq and (event_type is None or record["type"] == event_type):
             yield record

@@ -65,8 +65,13 @@ class MemoryCatalog:
     fact (a dump and about 300 bytes each) for the few that corrections will target.
     """
 
-    def __init__(self, parent: Catalog | None = None, *, digests: bool = True,
-                 load: Callable[[int], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        parent: Catalog | None = None,
+        *,
+        digests: bool = True,
+        load: Callable[[int], dict[str, Any]] | None = None,
+    ) -> None:
         self.parent = parent
         self.digests = digests
         self.load = load
@@ -99,8 +104,12 @@ class MemoryCatalog:
         owner = self.contents.get(digest)
         if owner is not None:
             info = self.event(owner)
-            if info is not None and not info.retracted and info.data is not None and \
-                    content_digest(event_type, self.fact_data(info)) == digest:
+            if (
+                info is not None
+                and not info.retracted
+                and info.data is not None
+                and content_digest(event_type, self.fact_data(info)) == digest
+            ):
                 return owner
         if self.parent is not None:
             return self.parent.duplicate_of(event_type, digest)
@@ -128,8 +137,9 @@ def content_digest(event_type: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def check_duplicate(catalog: Catalog, event_type: str, data: dict[str, Any],
-                    content: str | None = None) -> str | None:
+def check_duplicate(
+    catalog: Catalog, event_type: str, data: dict[str, Any], content: str | None = None
+) -> str | None:
     """Refuse a fact identical (type and data) to a current fact, naming that fact.
 
     Returns the fact's ``content_digest`` (``content``, if the caller computed it), for
@@ -141,13 +151,14 @@ def check_duplicate(catalog: Catalog, event_type: str, data: dict[str, Any],
         content = content_digest(event_type, data)
     owner = catalog.duplicate_of(event_type, content)
     if owner is not None:
-        raise RuleError(f"the same {event_type} is already recorded as '{owner}' "
-                        "(give --allow-duplicate if it is another report of the same)")
+        raise RuleError(
+            f"the same {event_type} is already recorded as '{owner}' "
+            "(give --allow-duplicate if it is another report of the same)"
+        )
     return content
 
 
-def check_dates(data: dict[str, Any], recorded_on: str,
-                path: tuple[str, ...] = ()) -> None:
+def check_dates(data: dict[str, Any], recorded_on: str, path: tuple[str, ...] = ()) -> None:
     """Refuse a date (in data, its source, scope or changes) that begins after the day it
     is recorded (``recorded_on``, ``YYYY-MM-DD``)."""
     for key in _DATE_FIELDS:
@@ -156,9 +167,11 @@ def check_dates(data: dict[str, Any], recorded_on: str,
             start = value.partition("/")[0]
             # a period begins after a day exactly when it sorts after that day's prefix
             # of its own precision: "2027" > "2026", "2026-12" > "2026-11"
-            if start > recorded_on[:len(start)]:
-                raise RuleError(f"{value} is after the day it is recorded ({recorded_on})",
-                                ".".join((*path, key)))
+            if start > recorded_on[: len(start)]:
+                raise RuleError(
+                    f"{value} is after the day it is recorded ({recorded_on})",
+                    ".".join((*path, key)),
+                )
     for key in _HOLDING_DATES:
         inner = data.get(key)
         if type(inner) is dict:
@@ -213,9 +226,12 @@ def _check_supersedes(catalog: Catalog, event_type: str, data: dict[str, Any]) -
         mine = data["source"]["party"] if key == "party" else data.get(key)
         theirs = old["source"]["party"] if key == "party" else old.get(key)
         if mine != theirs:
-            raise RuleError(f"'{target}' has another {key} ({theirs}, this report {mine}): "
-                            "a report supersedes one of the same party, round or scope, "
-                            "and flow", "supersedes")
+            raise RuleError(
+                f"'{target}' has another {key} ({theirs}, this report {mine}): "
+                "a report supersedes one of the same party, round or scope, "
+                "and flow",
+                "supersedes",
+            )
 
 
 def _target(catalog: Catalog, target: str) -> EventInfo:
@@ -239,8 +255,9 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
         if key not in names:
             raise RuleError(f"'{key}' is not a field of {info.type}", f"changes.{key}")
         if IDENTITY_FIELDS.get(info.type) == key:
-            raise RuleError(f"'{key}' is the identity of the fact and cannot be corrected",
-                            f"changes.{key}")
+            raise RuleError(
+                f"'{key}' is the identity of the fact and cannot be corrected", f"changes.{key}"
+            )
     current = catalog.fact_data(info)
     merged = merge_correction(current, changes)
     try:
@@ -252,8 +269,9 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
         message = err["msg"].removeprefix("Value error, ")
         raise RuleError(f"the corrected fact would be invalid: {message}", field) from None
     if new == current:
-        raise RuleError(f"the correction changes nothing: '{data['target']}' already says "
-                        "that", "changes")
+        raise RuleError(
+            f"the correction changes nothing: '{data['target']}' already says that", "changes"
+        )
     check_references(catalog, info.type, new)
     return info, new
 
@@ -275,12 +293,19 @@ def stored_changes(catalog: Catalog, data: dict[str, Any]) -> dict[str, Any]:
         new = dump_data(FACT_DATA[info.type].model_validate(merged))
     except ValidationError:
         return data
-    return {**data, "changes": {k: None if v is None else new.get(k, v)
-                                for k, v in changes.items()}}
+    return {
+        **data,
+        "changes": {k: None if v is None else new.get(k, v) for k, v in changes.items()},
+    }
 
 
-def _check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any],
-           recorded_on: str | None = None) -> tuple[EventInfo, dict[str, Any]] | None:
+def _check(
+    catalog: Catalog,
+    event_id: str,
+    event_type: str,
+    data: dict[str, Any],
+    recorded_on: str | None = None,
+) -> tuple[EventInfo, dict[str, Any]] | None:
     """``check``, returning a correction's target and corrected data for ``admit``."""
     if recorded_on is not None:
         check_dates(data, recorded_on)
@@ -298,16 +323,31 @@ def _check(catalog: Catalog, event_id: str, event_type: str, data: dict[str, Any
     return None
 
 
-def apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
-          data: dict[str, Any]) -> None:
+def apply(
+    catalog: MemoryCatalog, seq: int, event_id: str, event_type: str, data: dict[str, Any]
+) -> None:
     """Record an accepted event in ``catalog`` (corrections and retractions update targets)."""
-    _apply(catalog, seq, event_id, event_type, data,
-           corrected_data(catalog, data) if event_type == vocabulary.CORRECTED else None)
+    _apply(
+        catalog,
+        seq,
+        event_id,
+        event_type,
+        data,
+        corrected_data(catalog, data) if event_type == vocabulary.CORRECTED else None,
+    )
 
 
-def admit(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
-          data: dict[str, Any], blob: bytes | None = None, *,
-          recorded_on: str | None = None, content: str | None = None) -> None:
+def admit(
+    catalog: MemoryCatalog,
+    seq: int,
+    event_id: str,
+    event_type: str,
+    data: dict[str, Any],
+    blob: bytes | None = None,
+    *,
+    recorded_on: str | None = None,
+    content: str | None = None,
+) -> None:
     """``check`` then ``apply``: a correction's corrected fact is validated once, not twice.
 
     ``blob``, if given, is an exact-size copy of ``orjson.dumps(data)`` (see ``_stored``),
@@ -315,13 +355,28 @@ def admit(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
     refuses dates that begin after it. ``content``, if given, is the fact's
     ``content_digest`` (from ``check_duplicate``), kept rather than computed again.
     """
-    _apply(catalog, seq, event_id, event_type, data,
-           _check(catalog, event_id, event_type, data, recorded_on), blob, content)
+    _apply(
+        catalog,
+        seq,
+        event_id,
+        event_type,
+        data,
+        _check(catalog, event_id, event_type, data, recorded_on),
+        blob,
+        content,
+    )
 
 
-def _apply(catalog: MemoryCatalog, seq: int, event_id: str, event_type: str,
-           data: dict[str, Any], corrected: tuple[EventInfo, dict[str, Any]] | None,
-           blob: bytes | None = None, content: str | None = None) -> None:
+def _apply(
+    catalog: MemoryCatalog,
+    seq: int,
+    event_id: str,
+    event_type: str,
+    data: dict[str, Any],
+    corrected: tuple[EventInfo, dict[str, Any]] | None,
+    blob: bytes | None = None,
+    content: str | None = None,
+) -> None:
     if event_type not in FACT_DATA or catalog.load is not None:
         stored = None
     elif blob is not None:

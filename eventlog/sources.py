@@ -23,12 +23,25 @@ from eventlog.inputs import TooLarge, read_regular, size_words
 SOURCES_DIR = "sources"
 """Under the log directory: kept documents, ``<sha256>.txt``."""
 
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
-                         "\u00bb": '"', "\u201f": '"', "\u2018": "'", "\u2019": "'",
-                         "\u201a": "'", "\u201b": "'"})
+_QUOTES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u201f": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+    }
+)
 _SPACE = re.compile(r"\s+")
-_NUMBER = re.compile(r"(?<![\w.,])[0-9]{1,3}(?:[,\u00a0\u202f ][0-9]{3})+(?!\w)"
-                     r"|(?<![\w.,])[0-9]+(?!\w)")
+_NUMBER = re.compile(
+    r"(?<![\w.,])[0-9]{1,3}(?:[,\u00a0\u202f ][0-9]{3})+(?!\w)"
+    r"|(?<![\w.,])[0-9]+(?!\w)"
+)
 
 
 class DocumentError(EventLogError):
@@ -56,8 +69,9 @@ def read_document(path: Path) -> str:
     try:
         return read_regular(path, MAX_DOCUMENT).decode("utf-8")
     except TooLarge:
-        raise DocumentError(f"{path}: over {size_words(MAX_DOCUMENT)}, the limit for a "
-                            "document") from None
+        raise DocumentError(
+            f"{path}: over {size_words(MAX_DOCUMENT)}, the limit for a document"
+        ) from None
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
     except OSError as exc:
@@ -83,8 +97,9 @@ def numbers(text: str) -> list[int]:
 
 def written_numbers(text: str) -> list[tuple[int, str]]:
     """Each whole number in a text with the way it is written there, in order."""
-    return [(int(re.sub(r"\D", "", match.group())), match.group())
-            for match in _NUMBER.finditer(text)]
+    return [
+        (int(re.sub(r"\D", "", match.group())), match.group()) for match in _NUMBER.finditer(text)
+    ]
 
 
 def shown_number(number: int, written: str) -> str:
@@ -126,8 +141,7 @@ def recorded_documents(log_dir: Path) -> dict[str, dict[str, Any]]:
         if record["type"] == catalog.SOURCE:
             by_id[record["id"]] = data
         elif record["type"] == catalog.CORRECTED and data["target"] in by_id:
-            by_id[data["target"]] = catalog.merge_correction(by_id[data["target"]],
-                                                             data["changes"])
+            by_id[data["target"]] = catalog.merge_correction(by_id[data["target"]], data["changes"])
         elif record["type"] == catalog.RETRACTED:
             by_id.pop(data["target"], None)
     return {data["document"]: data for data in by_id.values()}
@@ -143,8 +157,12 @@ def check_batch_quotes(log_dir: Path, events: list[Any], texts: dict[str, str]) 
         return
     documents = recorded_documents(log_dir)
     for event in events:
-        if isinstance(event, dict) and event.get("type") == catalog.SOURCE and \
-                isinstance(event.get("data"), dict) and "document" in event["data"]:
+        if (
+            isinstance(event, dict)
+            and event.get("type") == catalog.SOURCE
+            and isinstance(event.get("data"), dict)
+            and "document" in event["data"]
+        ):
             documents[event["data"]["document"]] = event["data"]
     known: dict[str, str] = {}
     for slug, data in documents.items():
@@ -157,8 +175,11 @@ def check_batch_quotes(log_dir: Path, events: list[Any], texts: dict[str, str]) 
     for index, event in enumerate(events, start=1):
         for cited, quote in _cited(event):
             if cited in known and normalise(quote) not in known[cited]:
-                raise InvalidEvent(f"the quote {quote!r} does not occur in document '{cited}'",
-                                   index=index, field="data.source.quote")
+                raise InvalidEvent(
+                    f"the quote {quote!r} does not occur in document '{cited}'",
+                    index=index,
+                    field="data.source.quote",
+                )
 
 
 @dataclass
@@ -177,8 +198,9 @@ class DocumentReport:
     """How each unquoted number is first written in the text (``2025``, ``6 057``)."""
 
 
-def check_directory(directory: Path, documents: dict[str, dict[str, Any]],
-                    facts: Iterable[dict[str, Any]]) -> list[DocumentReport]:
+def check_directory(
+    directory: Path, documents: dict[str, dict[str, Any]], facts: Iterable[dict[str, Any]]
+) -> list[DocumentReport]:
     """Check every quote against the documents found in ``directory`` by hash.
 
     ``documents``: slug -> current data of each recorded document; ``facts``: the
@@ -191,8 +213,10 @@ def check_directory(directory: Path, documents: dict[str, dict[str, Any]],
                 by_hash[text_hash(read_document(path))] = path
             except DocumentError:
                 continue  # not a text document: it cannot be one the log cites
-    reports = {slug: DocumentReport(slug, data.get("sha256"), by_hash.get(data.get("sha256", "")))
-               for slug, data in documents.items()}
+    reports = {
+        slug: DocumentReport(slug, data.get("sha256"), by_hash.get(data.get("sha256", "")))
+        for slug, data in documents.items()
+    }
     texts = {slug: normalise(read_document(r.path)) for slug, r in reports.items() if r.path}
     quoted: dict[str, list[str]] = {slug: [] for slug in reports}
     for data in facts:

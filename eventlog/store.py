@@ -58,8 +58,19 @@ from eventlog.rules import (
 from eventlog.tail import Tail, read_tail
 
 __all__ = [
-    "FAILPOINT_ENV", "LOCK_FILE", "PENDING_FILE", "QUARANTINE_DIR", "Appended", "Results", "Tail",
-    "append", "default_user", "init_log", "parse_submissions", "read_tail", "utc_stamp",
+    "FAILPOINT_ENV",
+    "LOCK_FILE",
+    "PENDING_FILE",
+    "QUARANTINE_DIR",
+    "Appended",
+    "Results",
+    "Tail",
+    "append",
+    "default_user",
+    "init_log",
+    "parse_submissions",
+    "read_tail",
+    "utc_stamp",
 ]
 
 
@@ -74,8 +85,14 @@ class Appended(NamedTuple):
     status: str  # "appended", or "exists" for an idempotent repeat (the existing line's)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "id": self.id, "type": self.type, "prev": self.prev,
-                "hash": self.hash, "status": self.status}
+        return {
+            "seq": self.seq,
+            "id": self.id,
+            "type": self.type,
+            "prev": self.prev,
+            "hash": self.hash,
+            "status": self.status,
+        }
 
 
 class Results(list[Appended]):
@@ -99,8 +116,6 @@ def default_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid-{os.getuid()}"
-
-
 
 
 # -- validation of a batch -----------------------------------------------------
@@ -147,15 +162,19 @@ def parse_submissions(items: Sequence[Any]) -> list[Parsed]:
             raise InvalidEvent(message, index=index, field=field or None) from None
         if model.id is not None:
             if model.id in seen:
-                raise InvalidEvent(f"duplicate id '{model.id}' (also event {seen[model.id]})",
-                                   index=index, field="id")
+                raise InvalidEvent(
+                    f"duplicate id '{model.id}' (also event {seen[model.id]})",
+                    index=index,
+                    field="id",
+                )
             seen[model.id] = index
         try:
             data = dump_data(model.data)
             blob = codec.data_json(data)
         except (ValueError, TypeError) as exc:  # only what the codec can write
-            raise InvalidEvent(f"a value cannot be stored: {codec.unencodable(exc)}",
-                               index=index, field="data") from None
+            raise InvalidEvent(
+                f"a value cannot be stored: {codec.unencodable(exc)}", index=index, field="data"
+            ) from None
         parsed.append((model.id, model.type, data, blob))
     return parsed
 
@@ -202,8 +221,9 @@ def append(
         try:
             if created and not dry_run:
                 os.fchmod(fd, 0o644)
-            return _append_locked(log_dir, fd, created, batch, recorded_by, expect_seq, now,
-                                  dry_run, allow_duplicate)
+            return _append_locked(
+                log_dir, fd, created, batch, recorded_by, expect_seq, now, dry_run, allow_duplicate
+            )
         except (OSError, sqlite3.Error) as exc:  # quarantine or index: the log is unchanged
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise LogUnavailable(str(log_dir), reason) from None
@@ -236,18 +256,31 @@ def _append_locked(
             try:
                 index.sync(path, tail.position)
                 index.preload(item[0] for item in batch if item[0] is not None)
-                index.preload_slugs((kind, item[2][kind]) for item in batch
-                                    if (kind := IDENTITY_FIELDS.get(item[1])) is not None)
+                index.preload_slugs(
+                    (kind, item[2][kind])
+                    for item in batch
+                    if (kind := IDENTITY_FIELDS.get(item[1])) is not None
+                )
                 contents = _contents(batch, allow_duplicate)
                 index.preload_digests(c for c in contents if c is not None)
                 overlay = MemoryCatalog(parent=index)  # its digests find in-batch duplicates
-                results, lines = _stage(index, overlay, batch, tail.position, stamp,
-                                        recorded_by, allow_duplicate, contents)
+                results, lines = _stage(
+                    index,
+                    overlay,
+                    batch,
+                    tail.position,
+                    stamp,
+                    recorded_by,
+                    allow_duplicate,
+                    contents,
+                )
                 break
             except StaleIndex:
                 if attempt == 2:
-                    raise CorruptLog("the append index cannot be rebuilt to agree with the "
-                                     "log", line=tail.position.seq) from None
+                    raise CorruptLog(
+                        "the append index cannot be rebuilt to agree with the log",
+                        line=tail.position.seq,
+                    ) from None
                 index.reset()  # a row disagreed with the log: rebuild it from the log
         if expect_seq is not None and expect_seq != tail.position.seq and lines:
             raise SeqConflict(expect_seq, tail.position.seq)
@@ -273,8 +306,13 @@ def _append_locked(
         index.close()
 
 
-def _after_write(log_dir: Path, index: Index, overlay: MemoryCatalog, before: Position,
-                 lines: list[tuple[bytes, str | None, bytes]]) -> None:
+def _after_write(
+    log_dir: Path,
+    index: Index,
+    overlay: MemoryCatalog,
+    before: Position,
+    lines: list[tuple[bytes, str | None, bytes]],
+) -> None:
     """Everything that follows the durable write, still under the lock: one place to extend.
 
     The batch is durable here; a failure of a step below must not undo it (the next
@@ -297,8 +335,10 @@ def _contents(batch: list[Parsed], allow_duplicate: bool) -> list[str | None]:
     the index looks them all up in a few queries, and the overlay keeps them."""
     if allow_duplicate:
         return [None] * len(batch)
-    return [content_digest(event_type, data) if event_type in FACT_DATA else None
-            for _, event_type, data, _ in batch]
+    return [
+        content_digest(event_type, data) if event_type in FACT_DATA else None
+        for _, event_type, data, _ in batch
+    ]
 
 
 def _stage(
@@ -329,30 +369,51 @@ def _stage(
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
             stored = index.line_of(existing)
-            if (existing.type == event_type
-                    and digest(event_type, codec.decode(stored)["data"]) == digest(event_type,
-                                                                                  data)):
-                results.append(Appended(existing.seq, event_id, event_type,
-                                        codec.prev_of(stored), codec.line_hash(stored),
-                                        "exists"))
+            if existing.type == event_type and digest(
+                event_type, codec.decode(stored)["data"]
+            ) == digest(event_type, data):
+                results.append(
+                    Appended(
+                        existing.seq,
+                        event_id,
+                        event_type,
+                        codec.prev_of(stored),
+                        codec.line_hash(stored),
+                        "exists",
+                    )
+                )
                 continue
-            raise InvalidEvent(f"id '{event_id}' already exists (seq {existing.seq}) "
-                               "with other content", index=number, field="id")
+            raise InvalidEvent(
+                f"id '{event_id}' already exists (seq {existing.seq}) with other content",
+                index=number,
+                field="id",
+            )
         new_id = event_id or uuid.uuid4().hex
         seq += 1
         try:
             content = None
             if not allow_duplicate:
-                content = check_duplicate(overlay, event_type, data,
-                                          contents[number - 1] if contents else None)
-            admit(overlay, seq, new_id, event_type, data, blob, recorded_on=stamp[:10],
-                  content=content)
+                content = check_duplicate(
+                    overlay, event_type, data, contents[number - 1] if contents else None
+                )
+            admit(
+                overlay,
+                seq,
+                new_id,
+                event_type,
+                data,
+                blob,
+                recorded_on=stamp[:10],
+                content=content,
+            )
         except RuleError as exc:
             raise InvalidEvent(str(exc), index=number, field=exc.field) from None
         line = build(seq, new_id, event_type, blob, prev)
         if len(line) > MAX_LINE:
-            raise InvalidEvent(f"the stored line would be {len(line)} bytes, over the "
-                               f"{MAX_LINE}-byte limit", index=number)
+            raise InvalidEvent(
+                f"the stored line would be {len(line)} bytes, over the {MAX_LINE}-byte limit",
+                index=number,
+            )
         line_digest = hashlib.sha256(line).digest()
         lines.append((line, data["target"] if event_type == CORRECTED else None, line_digest))
         new_hash = line_digest.hex()
@@ -374,4 +435,3 @@ def init_log(log_dir: str | os.PathLike[str]) -> Path:
             os.close(fd)
             fsync_dir(log_dir)
     return path
-

@@ -33,10 +33,14 @@ def read_batch(stream: BinaryIO, confirmed: bool) -> bytes:
         return read_stream(stream, limit)
     except TooLarge:
         if confirmed:
-            raise InvalidEvent(f"the input is over {size_words(MAX_BATCH_BYTES)}, the limit "
-                               "for one batch even with --yes: split it") from None
-        raise InvalidEvent(f"the input is over {size_words(LARGE_BATCH_BYTES)}: check it "
-                           "with --dry-run, then append it with --yes") from None
+            raise InvalidEvent(
+                f"the input is over {size_words(MAX_BATCH_BYTES)}, the limit "
+                "for one batch even with --yes: split it"
+            ) from None
+        raise InvalidEvent(
+            f"the input is over {size_words(LARGE_BATCH_BYTES)}: check it "
+            "with --dry-run, then append it with --yes"
+        ) from None
 
 
 def read_submissions(raw: bytes) -> list[tuple[int, Any]]:
@@ -45,8 +49,7 @@ def read_submissions(raw: bytes) -> list[tuple[int, Any]]:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad_line = raw.count(b"\n", 0, exc.start) + 1
-        raise InvalidEvent(f"line {bad_line}: not UTF-8 (bad byte at offset {exc.start})"
-                           ) from None
+        raise InvalidEvent(f"line {bad_line}: not UTF-8 (bad byte at offset {exc.start})") from None
     if not raw.strip():
         raise InvalidEvent("empty batch: the input holds no event")
     try:

@@ -30,8 +30,6 @@ class Tail:
         return self.size - self.position.offset
 
 
-
-
 _WINDOW = 2 * MAX_LINE + 2
 """How much of the log before its tail an append reads, and checks link by link."""
 
@@ -62,8 +60,11 @@ def read_tail(path: Path) -> Tail:
     for back, line in enumerate(reversed(lines[:-1]), start=1):
         if line_hash(line) != expected:
             _record(line, seq - back)  # a line that cannot be read is named as such
-            raise CorruptLog("'prev' is not the hash of the line before it: the chain is "
-                             "broken", line=seq - back + 1, seq=seq - back + 1)
+            raise CorruptLog(
+                "'prev' is not the hash of the line before it: the chain is broken",
+                line=seq - back + 1,
+                seq=seq - back + 1,
+            )
         expected = prev_of(line) or _record(line, seq - back)["prev"]
     if start == 0 and (expected != GENESIS or seq != len(lines)):
         raise CorruptLog("the first line does not begin the chain", line=seq - len(lines) + 1)
@@ -81,6 +82,5 @@ def _record(line: bytes, number: int | None) -> Record:
             raw = orjson.loads(line)
             seq = raw.get("seq") if type(raw) is dict and type(raw.get("seq")) is int else None
         where = number if number is not None else (seq or 0)
-        raise CorruptLog(f"this version cannot read the line: {exc}", line=where,
-                         seq=seq) from None
+        raise CorruptLog(f"this version cannot read the line: {exc}", line=where, seq=seq) from None
     return record

@@ -91,8 +91,10 @@ class TreeStore:
             db.execute("PRAGMA journal_mode=WAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != int(_VERSION):
                 # another layout (or a new file): derived data, so start again
-                db.executescript("DROP TABLE IF EXISTS node; DROP TABLE IF EXISTS line; "
-                                 f"DROP TABLE IF EXISTS meta; PRAGMA user_version={_VERSION};")
+                db.executescript(
+                    "DROP TABLE IF EXISTS node; DROP TABLE IF EXISTS line; "
+                    f"DROP TABLE IF EXISTS meta; PRAGMA user_version={_VERSION};"
+                )
             db.executescript(_SCHEMA)
             db.execute("SELECT count(*) FROM meta").fetchone()
         except sqlite3.DatabaseError:
@@ -137,8 +139,9 @@ class TreeStore:
         return Position(int(meta["seq"]), int(meta["offset"]), meta["hash"])
 
     def node(self, level: int, idx: int) -> bytes:
-        row = self.db.execute("SELECT hash FROM node WHERE level = ? AND idx = ?",
-                              (level, idx)).fetchone()
+        row = self.db.execute(
+            "SELECT hash FROM node WHERE level = ? AND idx = ?", (level, idx)
+        ).fetchone()
         if row is None or not isinstance(row[0], bytes):
             raise TreeMissing(f"no hash at level {level}, index {idx}")
         return bytes(row[0])
@@ -154,7 +157,9 @@ class TreeStore:
         # a row-value IN (VALUES ...) would scan the whole table
         query = " UNION ALL ".join(
             f"SELECT level, idx, hash FROM node WHERE level = ? AND idx IN "
-            f"({','.join('?' * len(idxs))})" for idxs in by_level.values())
+            f"({','.join('?' * len(idxs))})"
+            for idxs in by_level.values()
+        )
         if query:
             params = [v for level, idxs in by_level.items() for v in (level, *idxs)]
             for level, idx, h in self.db.execute(query, params):
@@ -163,14 +168,16 @@ class TreeStore:
         def nodes(level: int, idx: int) -> bytes:
             h = found.get((level, idx))
             return self.node(level, idx) if h is None else h
+
         return nodes
 
     def end_offset(self, seq: int) -> int:
         """Where line ``seq`` ends in the log (0 for seq 0)."""
         if seq == 0:
             return 0
-        row = self.db.execute("SELECT end_offset FROM node WHERE level = 0 AND idx = ?",
-                              (seq - 1,)).fetchone()
+        row = self.db.execute(
+            "SELECT end_offset FROM node WHERE level = 0 AND idx = ?", (seq - 1,)
+        ).fetchone()
         if row is None or not isinstance(row[0], int):
             raise TreeMissing(f"no offset for line {seq}")
         return int(row[0])
@@ -188,8 +195,11 @@ class TreeStore:
             return start
         line = line_ending_at(log_path, start.offset)
         try:
-            if line is None or line_hash(line) != start.hash or \
-                    self.node(0, start.seq - 1) != leaf_hash(line):
+            if (
+                line is None
+                or line_hash(line) != start.hash
+                or self.node(0, start.seq - 1) != leaf_hash(line)
+            ):
                 return EMPTY
         except TreeMissing:
             return EMPTY
@@ -210,8 +220,10 @@ class TreeStore:
                 break
             seq += 1
             if not _chains(line, seq, prev):
-                raise CorruptLog("cannot add this line to the tree: its seq or prev does not "
-                                 "continue the chain", line=seq)
+                raise CorruptLog(
+                    "cannot add this line to the tree: its seq or prev does not continue the chain",
+                    line=seq,
+                )
             self._add(frontier, line, end, rows)
             prev, covered = line_hash(line), end
             if len(rows) >= _COMMIT_ROWS:
@@ -219,8 +231,9 @@ class TreeStore:
                 rows = []
         position = Position(seq, covered, prev)
         if position != tail:
-            raise CorruptLog("the tree could not be brought up to the log's tail",
-                             line=tail.seq, seq=tail.seq)
+            raise CorruptLog(
+                "the tree could not be brought up to the log's tail", line=tail.seq, seq=tail.seq
+            )
         self._commit(rows, position, frontier)
 
     def extend(self, before: Position, lines: Sequence[bytes], after: Position) -> bool:
@@ -249,13 +262,12 @@ class TreeStore:
         levels = [b for b in range(size.bit_length() - 1, -1, -1) if size >> b & 1]
         if kept is not None and len(kept) == 64 * len(levels):
             raw = bytes.fromhex(kept)
-            return [(level, raw[32 * i: 32 * i + 32]) for i, level in enumerate(levels)]
+            return [(level, raw[32 * i : 32 * i + 32]) for i, level in enumerate(levels)]
         f = Frontier.of(size, self.node)
         return [(n.bit_length() - 1, h) for n, h in f.stack]
 
     @staticmethod
-    def _add(frontier: list[tuple[int, bytes]], line: bytes, end: int,
-             rows: list[_Row]) -> None:
+    def _add(frontier: list[tuple[int, bytes]], line: bytes, end: int, rows: list[_Row]) -> None:
         """The rows for one more leaf (ending at ``end`` in the log) and the subtrees it
         completes; ``frontier`` moves past it."""
         index = sum(1 << level for level, _ in frontier)
@@ -269,16 +281,23 @@ class TreeStore:
             rows.append((level, index >> level, h, None))
         frontier.append((level, h))
 
-    def _commit(self, rows: list[_Row], position: Position,
-                frontier: list[tuple[int, bytes]]) -> None:
+    def _commit(
+        self, rows: list[_Row], position: Position, frontier: list[tuple[int, bytes]]
+    ) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("INSERT OR REPLACE INTO node VALUES (?, ?, ?, ?)", rows)
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                           [("version", _VERSION), ("seq", str(position.seq)),
-                            ("offset", str(position.offset)), ("hash", position.hash),
-                            ("frontier", b"".join(h for _, h in frontier).hex())])
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [
+                    ("version", _VERSION),
+                    ("seq", str(position.seq)),
+                    ("offset", str(position.offset)),
+                    ("hash", position.hash),
+                    ("frontier", b"".join(h for _, h in frontier).hex()),
+                ],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -288,8 +307,11 @@ class TreeStore:
 def _chains(line: bytes, seq: int, prev: str) -> bool:
     """Whether ``line`` is line ``seq`` and its ``prev`` is ``prev`` (the store writes prev
     last, so the usual line is checked without parsing it)."""
-    if line.endswith(b'"}') and line[-66:-2] == prev.encode() and \
-            line.startswith(b'{"seq":%d,' % seq):
+    if (
+        line.endswith(b'"}')
+        and line[-66:-2] == prev.encode()
+        and line.startswith(b'{"seq":%d,' % seq)
+    ):
         return True
     try:
         record = decode(line)

@@ -47,8 +47,11 @@ class Checkpoint:
     @classmethod
     def parse(cls, text: str) -> Checkpoint:
         seq, sep, digest = text.partition(":")
-        if not sep or not (seq.isascii() and seq.isdigit()) or len(digest) != 64 or not all(
-            c in "0123456789abcdef" for c in digest
+        if (
+            not sep
+            or not (seq.isascii() and seq.isdigit())
+            or len(digest) != 64
+            or not all(c in "0123456789abcdef" for c in digest)
         ):
             raise InvalidEvent(f"checkpoint must be SEQ:HASH (64 lowercase hex), got {text!r}")
         try:
@@ -71,8 +74,9 @@ class Report:
 
 
 @collector_paused
-def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None, *,
-           parallel: bool = False) -> Report:
+def verify(
+    log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None, *, parallel: bool = False
+) -> Report:
     """Check the whole log; raise ``CorruptLog`` naming the first bad line, else a ``Report``.
 
     ``parallel`` runs the per-line checks in worker processes (``verifypool``), with
@@ -103,11 +107,17 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
                     record = _check_line(catalog, line, number, prev, stamp, checks is None)
                     prev, stamp, end = line_hash(line), record["recorded_at"], line_end
                     ends.append(line_end)
-                    if checkpoint is not None and number == checkpoint.seq and \
-                            prev != checkpoint.hash:
-                        raise CorruptLog(f"does not match the checkpoint: hash {prev}, "
-                                         f"checkpoint {checkpoint.hash}", line=number,
-                                         seq=number)
+                    if (
+                        checkpoint is not None
+                        and number == checkpoint.seq
+                        and prev != checkpoint.hash
+                    ):
+                        raise CorruptLog(
+                            f"does not match the checkpoint: hash {prev}, "
+                            f"checkpoint {checkpoint.hash}",
+                            line=number,
+                            seq=number,
+                        )
             except Exception as exc:
                 if checks is None:
                     raise
@@ -117,10 +127,18 @@ def verify(log_dir: str | os.PathLike[str], checkpoint: Checkpoint | None = None
                 if failure is not None:
                     raise CorruptLog(failure[2], line=failure[0], seq=failure[0])
     if checkpoint is not None and checkpoint.seq > number:
-        raise CorruptLog(f"the log ends at seq {number} but the checkpoint names seq "
-                         f"{checkpoint.seq}: lines were removed", line=number + 1)
-    return Report(Position(number, end, prev), number, size - end, checkpoint,
-                  writer_active(Path(log_dir)) if size > end else False)
+        raise CorruptLog(
+            f"the log ends at seq {number} but the checkpoint names seq "
+            f"{checkpoint.seq}: lines were removed",
+            line=number + 1,
+        )
+    return Report(
+        Position(number, end, prev),
+        number,
+        size - end,
+        checkpoint,
+        writer_active(Path(log_dir)) if size > end else False,
+    )
 
 
 def writer_active(log_dir: Path) -> bool | None:
@@ -165,8 +183,9 @@ def _first_of(checks: Checks, exc: Exception, number: int) -> None:
     raise exc
 
 
-def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
-                stamp: str, whole: bool = True) -> Record:
+def _check_line(
+    catalog: MemoryCatalog, line: bytes, number: int, prev: str, stamp: str, whole: bool = True
+) -> Record:
     """Check one line before the torn tail (``reader.stable_end``): each must be a record."""
     try:
         raw = orjson.loads(line)
@@ -187,17 +206,24 @@ def _check_line(catalog: MemoryCatalog, line: bytes, number: int, prev: str,
     if record["seq"] != number:
         raise CorruptLog(f"expected seq {number}, found {record['seq']}", line=number, seq=seq)
     if record["prev"] != prev:
-        raise CorruptLog("'prev' is not the hash of the line before it: the chain is broken "
-                         "(a line was changed, removed, inserted or reordered)",
-                         line=number, seq=seq)
+        raise CorruptLog(
+            "'prev' is not the hash of the line before it: the chain is broken "
+            "(a line was changed, removed, inserted or reordered)",
+            line=number,
+            seq=seq,
+        )
     if record["recorded_at"] < stamp:
-        raise CorruptLog(f"'recorded_at' goes back in time ({record['recorded_at']} after "
-                         f"{stamp})", line=number, seq=seq)
+        raise CorruptLog(
+            f"'recorded_at' goes back in time ({record['recorded_at']} after {stamp})",
+            line=number,
+            seq=seq,
+        )
     return _check_data(catalog, record, number, seq, whole)
 
 
-def _check_data(catalog: MemoryCatalog, record: Record, number: int,
-                seq: int | None, whole: bool = True) -> Record:
+def _check_data(
+    catalog: MemoryCatalog, record: Record, number: int, seq: int | None, whole: bool = True
+) -> Record:
     """Check a well-formed record's data against the schema and the rules.
 
     Without ``whole``, the schema and dates are left to ``verifypool``'s workers."""
@@ -206,8 +232,14 @@ def _check_data(catalog: MemoryCatalog, record: Record, number: int,
         if message is not None:
             raise CorruptLog(message, line=number, seq=seq)
     try:
-        admit(catalog, seq or number, record["id"], record["type"], record["data"],
-              recorded_on=record["recorded_at"][:10] if whole else None)
+        admit(
+            catalog,
+            seq or number,
+            record["id"],
+            record["type"],
+            record["data"],
+            recorded_on=record["recorded_at"][:10] if whole else None,
+        )
     except RuleError as exc:
         raise CorruptLog(f"breaks a rule: {exc}", line=number, seq=seq) from None
     return record

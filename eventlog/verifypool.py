@@ -30,11 +30,15 @@ from eventlog.reader import scan_lines
 from eventlog.rules import RuleError, check_dates
 
 DATA_MODELS: dict[str, type[BaseModel]] = {
-    **FACT_DATA, "fact.corrected": CorrectionData, "fact.retracted": RetractionData}
+    **FACT_DATA,
+    "fact.corrected": CorrectionData,
+    "fact.retracted": RetractionData,
+}
 """A known type's data is validated by its own model: the same schema as the discriminated
 union, without building the submission around it (a quarter of the validation's cost)."""
-VALIDATE = {name: model.__pydantic_validator__.validate_python
-           for name, model in DATA_MODELS.items()}
+VALIDATE = {
+    name: model.__pydantic_validator__.validate_python for name, model in DATA_MODELS.items()
+}
 """``model.model_validate`` without its Python wrapper: the same validator, the same errors."""
 
 _CHUNK = 4 * 1024 * 1024
@@ -112,8 +116,9 @@ class Checks:
     range a worker did not answer for is checked in this process.
     """
 
-    def __init__(self, procs: list[subprocess.Popen[bytes]], ranges: list[tuple[int, int]],
-                 path: Path) -> None:
+    def __init__(
+        self, procs: list[subprocess.Popen[bytes]], ranges: list[tuple[int, int]], path: Path
+    ) -> None:
         self.procs, self.ranges, self.path = procs, ranges, path
 
     def _result(self, n: int) -> tuple[int, Failure | None]:
@@ -122,7 +127,10 @@ class Checks:
         try:
             count, failure = orjson.loads(raw)
             return int(count), None if failure is None else (
-                int(failure[0]), int(failure[1]), str(failure[2]))
+                int(failure[0]),
+                int(failure[1]),
+                str(failure[2]),
+            )
         except (ValueError, TypeError, IndexError):
             return _check_range(str(self.path), *self.ranges[n])
 
@@ -151,10 +159,15 @@ def checking(path: Path, fd: int, stop: int) -> Iterator[Checks | None]:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for k in range(min(count, len(ranges))):
-            args = [str(x) for a, b in ranges[k :: count] for x in (a, b)]
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "eventlog.verifypool", str(path), *args],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
+            args = [str(x) for a, b in ranges[k::count] for x in (a, b)]
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "eventlog.verifypool", str(path), *args],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         yield Checks(procs, ranges, path)
     finally:
         for proc in procs:

@@ -74,9 +74,14 @@ def _fail(message: str, code: int, exit_now: bool = True) -> None:
 class _Group(click.Group):
     """Usage errors as eventlog prints them: one ``Error:`` line and a hint, exit 2."""
 
-    def main(self, args: Any = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:

@@ -117,6 +117,4 @@ class StoreDamaged(ProjectionError):
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
-        super().__init__(
-            f"the store is damaged: {reason}; rerun `projections rebuild --full`"
-        )
+        super().__init__(f"the store is damaged: {reason}; rerun `projections rebuild --full`")

@@ -289,8 +289,7 @@ def totals_view(state: State, as_of: str | None = None) -> dict[str, Any]:
     reported.sort(key=reported_key)
     facts = state["facts"]
     offers = [
-        (fact_id, facts[fact_id][3], data)
-        for fact_id, data in current(state, catalog.OFFER, as_of)
+        (fact_id, facts[fact_id][3], data) for fact_id, data in current(state, catalog.OFFER, as_of)
     ]
     return {
         "known_at": known_at(state),

@@ -17,8 +17,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 Found = tuple[str, click.Command, click.Context]
 
 
-def _walk(command: click.Command, path: list[str],
-          parent: click.Context | None = None) -> Iterator[Found]:
+def _walk(
+    command: click.Command, path: list[str], parent: click.Context | None = None
+) -> Iterator[Found]:
     # With the command's own settings (-h as help), as click would make the context: the
     # help option a command builds for its first context is kept for later ones.
     ctx = click.Context(command, info_name=path[-1], parent=parent, **command.context_settings)
@@ -36,21 +37,27 @@ COMMANDS = [*_walk(eventlog_main, ["eventlog"]), *_walk(projections_main, ["proj
 def test_the_walk_finds_every_command() -> None:
     """The walk reaches nested commands of both CLIs (report, origin, source and sources)."""
     names = {name for name, _, _ in COMMANDS}
-    assert {"eventlog report offer", "eventlog origin show", "eventlog sources check",
-            "projections trail", "projections report"} <= names
+    assert {
+        "eventlog report offer",
+        "eventlog origin show",
+        "eventlog sources check",
+        "projections trail",
+        "projections report",
+    } <= names
     assert len(names) > 30
 
 
 @pytest.mark.parametrize(("name", "command", "ctx"), COMMANDS, ids=[c[0] for c in COMMANDS])
-def test_every_command_has_examples_and_is_in_the_readme(name: str, command: click.Command,
-                                                         ctx: click.Context) -> None:
+def test_every_command_has_examples_and_is_in_the_readme(
+    name: str, command: click.Command, ctx: click.Context
+) -> None:
     """The command's help has an Examples section whose lines run this command, and the
     README names the command."""
     lines = command.get_help(ctx).splitlines()
     heads = [i for i, line in enumerate(lines) if line.strip() == "Examples:"]
     assert heads, "\n".join(lines)
     examples = []
-    for line in lines[heads[0] + 1:]:
+    for line in lines[heads[0] + 1 :]:
         if not line.strip():
             break
         examples.append(line)

@@ -42,10 +42,24 @@ DOCUMENT_004 = "report-004-d8c1514dbdaf9bcf"
 # None for a date or span, attributed_to, party, outlet, attribution: None when the report
 # states who said it, "inferred" when the maintainers infer it).
 NUMBERS = [
-    ("1,000", "tr-2025-1000-for-24-ru-ua-ua-account", 1000, "Ukrainian government", "UA", None,
-     None),
-    ("24", "tr-2025-1000-for-24-ua-ru-ua-account", 24, "Ukrainian government", "UA", None,
-     "inferred"),
+    (
+        "1,000",
+        "tr-2025-1000-for-24-ru-ua-ua-account",
+        1000,
+        "Ukrainian government",
+        "UA",
+        None,
+        None,
+    ),
+    (
+        "24",
+        "tr-2025-1000-for-24-ua-ru-ua-account",
+        24,
+        "Ukrainian government",
+        "UA",
+        None,
+        "inferred",
+    ),
     (
         "1,200",
         "tr-2025-06-repatriation-ru-ua-report-account",
@@ -56,19 +70,45 @@ NUMBERS = [
         None,
     ),
     ("4,800", "tot-since-2022-02-over-4800", 4800, "Ukrainian officials", "UA", None, None),
-    ("February 2022", "tot-since-2022-02-over-4800", None, "Ukrainian officials", "UA", None,
-     None),
-    ("1,245", "tr-istanbul-2025-final-stage-ua-account", 1245, "Ukrainian officials", "UA",
-     "Reuters", "inferred"),
-    ("6,060", "tot-istanbul-2025-ru-account", 6060, "Russian Defence Ministry spokespersons",
-     "RU", "Reuters", None),
-    ("6,057", "tot-istanbul-2025-ua-account", 6057, "Ukrainian officials", "UA", "Reuters",
-     None),
+    ("February 2022", "tot-since-2022-02-over-4800", None, "Ukrainian officials", "UA", None, None),
+    (
+        "1,245",
+        "tr-istanbul-2025-final-stage-ua-account",
+        1245,
+        "Ukrainian officials",
+        "UA",
+        "Reuters",
+        "inferred",
+    ),
+    (
+        "6,060",
+        "tot-istanbul-2025-ru-account",
+        6060,
+        "Russian Defence Ministry spokespersons",
+        "RU",
+        "Reuters",
+        None,
+    ),
+    ("6,057", "tot-istanbul-2025-ua-account", 6057, "Ukrainian officials", "UA", "Reuters", None),
     ("6,000", "tot-istanbul-2025-over-6000", 6000, "Reuters", "other", "Reuters", "inferred"),
-    ("2,239", "ofr-2025-ru-ready-to-hand-over-2239", 2239,
-     "Russian Defence Ministry spokespersons", "RU", "Reuters", None),
-    ("more than three years", "note-istanbul-2025-largest-return", None, "Reuters", "other",
-     "Reuters", "inferred"),
+    (
+        "2,239",
+        "ofr-2025-ru-ready-to-hand-over-2239",
+        2239,
+        "Russian Defence Ministry spokespersons",
+        "RU",
+        "Reuters",
+        None,
+    ),
+    (
+        "more than three years",
+        "note-istanbul-2025-largest-return",
+        None,
+        "Reuters",
+        "other",
+        "Reuters",
+        "inferred",
+    ),
 ]
 
 # Attributions the reports do not state: the maintainers' inference, marked as such.
@@ -87,8 +127,18 @@ INFERRED = {
 }
 
 # Words of the maintainers' reasoning that no note attributed to a source may hold.
-EDITORIAL = ("recorded", "infer", "archive", "maintainer", "taken to be", "so none", "so no ",
-             "not listed", "differ by", "relative to")
+EDITORIAL = (
+    "recorded",
+    "infer",
+    "archive",
+    "maintainer",
+    "taken to be",
+    "so none",
+    "so no ",
+    "not listed",
+    "differ by",
+    "relative to",
+)
 
 
 def _submissions(path: Path) -> list[dict[str, Any]]:
@@ -125,16 +175,21 @@ def _documents_by_hash() -> dict[str, str]:
     """The source reports' texts by their SHA-256 (the hash is the citation)."""
     if not SOURCES.is_dir():
         pytest.skip(f"source reports not found in {SOURCES}")
-    return {hashlib.sha256(path.read_bytes()).hexdigest(): path.read_text("utf-8")
-            for path in sorted(SOURCES.glob("*.txt"))}
+    return {
+        hashlib.sha256(path.read_bytes()).hexdigest(): path.read_text("utf-8")
+        for path in sorted(SOURCES.glob("*.txt"))
+    }
 
 
 def _document_texts() -> dict[str, str]:
     """Each recorded document's text, found in SOURCES by the hash the log records."""
     texts = _documents_by_hash()
     types = _types()
-    return {data["document"]: texts[data["sha256"]]
-            for fact_id, data in _current().items() if types[fact_id] == catalog.SOURCE}
+    return {
+        data["document"]: texts[data["sha256"]]
+        for fact_id, data in _current().items()
+        if types[fact_id] == catalog.SOURCE
+    }
 
 
 def _projection(*args: str) -> dict[str, Any]:
@@ -253,8 +308,12 @@ def test_prisoner_exchanges_ongoing_is_noted_by_both_sides() -> None:
 def test_inferred_dates_are_said_to_be_inferred() -> None:
     """The maintainers' notes on dates are theirs and say the year is inferred."""
     current = _current()
-    dating = ("note-istanbul-2025-year-inferred", "note-2025-1000-for-24-dating",
-              "note-2025-06-repatriation-not-linked", "note-source-000-no-outlet")
+    dating = (
+        "note-istanbul-2025-year-inferred",
+        "note-2025-1000-for-24-dating",
+        "note-2025-06-repatriation-not-linked",
+        "note-source-000-no-outlet",
+    )
     for note_id in dating:
         assert current[note_id]["source"]["attributed_to"] == MAINTAINERS, note_id
         assert "infer" in current[note_id]["text"], note_id
@@ -264,8 +323,9 @@ def test_inferred_dates_are_said_to_be_inferred() -> None:
 
 def test_inferred_attributions_are_marked() -> None:
     """Exactly the attributions the reports do not state carry attribution 'inferred'."""
-    marked = {i for i, d in _current().items()
-              if d.get("source", {}).get("attribution") == "inferred"}
+    marked = {
+        i for i, d in _current().items() if d.get("source", {}).get("attribution") == "inferred"
+    }
     assert marked == INFERRED
 
 
@@ -283,8 +343,10 @@ def test_no_note_puts_the_maintainers_reasoning_in_a_sources_mouth() -> None:
     ("moved_from", "moved_to"),
     [
         ("note-since-2022-02-not-reciprocal", "note-since-2022-02-maintainers-reading"),
-        ("note-istanbul-2025-process-began-last-week",
-         "note-istanbul-2025-earlier-stages-not-itemized"),
+        (
+            "note-istanbul-2025-process-began-last-week",
+            "note-istanbul-2025-earlier-stages-not-itemized",
+        ),
         ("note-2025-1000-for-24-icrc", "note-2025-1000-for-24-icrc-not-mediator"),
     ],
 )
@@ -311,9 +373,15 @@ def test_documents_record_no_text_and_only_what_the_reports_state() -> None:
     types = _types()
     documents = {d["document"]: d for i, d in _current().items() if types[i] == catalog.SOURCE}
     assert {k for k in documents[DOCUMENT_000] if k not in {"note"}} == {
-        "document", "language", "sha256"}
-    assert (documents[DOCUMENT_004]["outlet"], "url" in documents[DOCUMENT_004],
-            "published_on" in documents[DOCUMENT_004]) == ("Reuters", False, False)
+        "document",
+        "language",
+        "sha256",
+    }
+    assert (
+        documents[DOCUMENT_004]["outlet"],
+        "url" in documents[DOCUMENT_004],
+        "published_on" in documents[DOCUMENT_004],
+    ) == ("Reuters", False, False)
     assert not (LOG / "sources").exists()
 
 
@@ -352,8 +420,9 @@ def test_sources_check_finds_every_quote(monkeypatch: pytest.MonkeyPatch) -> Non
     if not SOURCES.is_dir():
         pytest.skip(f"source reports not found in {SOURCES}")
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(eventlog_main, ["--log", "log", "sources", "check",
-                                                "../shared/sources"])
+    result = CliRunner().invoke(
+        eventlog_main, ["--log", "log", "sources", "check", "../shared/sources"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     for document, name in ((DOCUMENT_000, REPORT_000), (DOCUMENT_004, REPORT_004)):
@@ -370,12 +439,16 @@ def test_a_document_naming_no_outlet_is_recorded_without_one(tmp_path: Path) -> 
     log = tmp_path / "log"
     runner = CliRunner()
     assert runner.invoke(eventlog_main, ["--log", str(log), "init"]).exit_code == 0
-    result = runner.invoke(eventlog_main, ["--log", str(log), "source", "add", str(text),
-                                           "--slug", "report-x", "--by", "test"])
+    result = runner.invoke(
+        eventlog_main,
+        ["--log", str(log), "source", "add", str(text), "--slug", "report-x", "--by", "test"],
+    )
     assert result.exit_code == 0, result.output
     (record,) = LogReader(log).records()
-    assert record["data"] == {"document": "report-x",
-                              "sha256": hashlib.sha256(text.read_bytes()).hexdigest()}
+    assert record["data"] == {
+        "document": "report-x",
+        "sha256": hashlib.sha256(text.read_bytes()).hexdigest(),
+    }
 
 
 def test_report_000_facts_name_no_outlet() -> None:
@@ -494,19 +567,24 @@ def test_trail_shows_the_dating_correction_with_its_reason() -> None:
 
 def test_neither_sides_account_is_changed() -> None:
     """Russia's 6,060 and Ukraine's 6,057 keep their figures: only their source is linked."""
-    for fact_id, value in (("tot-istanbul-2025-ru-account", 6060),
-                           ("tot-istanbul-2025-ua-account", 6057)):
+    for fact_id, value in (
+        ("tot-istanbul-2025-ru-account", 6060),
+        ("tot-istanbul-2025-ua-account", 6057),
+    ):
         trail = _projection("trail", fact_id)
         assert (trail["status"], [v["action"] for v in trail["versions"]]) == (
-            "current", ["reported", "corrected"])
+            "current",
+            ["reported", "corrected"],
+        )
         assert set(trail["versions"][1]["changes"]) == {"source"}
         assert trail["versions"][-1]["data"]["count"] == {"value": value, "qualifier": "exact"}
 
 
 def test_show_summarises_report_000_as_naming_no_outlet() -> None:
     """`eventlog show --type source.recorded` names Reuters for 004 and no outlet for 000."""
-    result = CliRunner().invoke(eventlog_main, ["--log", str(LOG), "show", "--type",
-                                                catalog.SOURCE])
+    result = CliRunner().invoke(
+        eventlog_main, ["--log", str(LOG), "show", "--type", catalog.SOURCE]
+    )
     assert result.exit_code == 0, result.output
     assert f"document {DOCUMENT_000}: no outlet named" in result.output
     assert f"document {DOCUMENT_004}: Reuters" in result.output
@@ -516,7 +594,9 @@ def test_the_interval_date_reaches_the_read_side() -> None:
     """The 1,000-for-24 round spans 2025-06-01..2025-12-31; as of July 2025 it is only possible."""
     entry = _rounds()["2025-1000-for-24"]
     assert (entry["earliest"], entry["latest"]) == ("2025-06-01", "2025-12-31")
-    flows = {(t["kind"], t["from"], t["to"]): t
-             for t in _projection("totals", "--as-of", "2025-07")["totals"]}
+    flows = {
+        (t["kind"], t["from"], t["to"]): t
+        for t in _projection("totals", "--as-of", "2025-07")["totals"]
+    }
     ru_ua = flows["bodies", "RU", "UA"]
     assert (ru_ua["low"], ru_ua["high"], ru_ua["exact"]) == (1200, 3445, False)

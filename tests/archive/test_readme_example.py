@@ -33,10 +33,19 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     scratch = tmp_path_factory.mktemp("example")
     log = scratch / "my-log"
     script = _example().replace("/tmp/my-log", str(log))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "EVENTLOG_USER": "readme-example"}
-    result = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True,
-                            text=True, check=False, cwd=scratch)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "EVENTLOG_USER": "readme-example",
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=scratch,
+    )
     assert result.returncode == 0, result.stderr
     return list(LogReader(log).records())
 
@@ -77,8 +86,10 @@ def test_example_retracts_only_a_true_duplicate(records: list[dict[str, Any]]) -
     for target in retracted:
         fact = current[target]
         twins = [
-            i for i, data in current.items()
-            if i not in retracted and types[i] == types[target]
+            i
+            for i, data in current.items()
+            if i not in retracted
+            and types[i] == types[target]
             and data["source"]["party"] == fact["source"]["party"]
             and _without_source(data) == _without_source(fact)
         ]
@@ -88,7 +99,10 @@ def test_example_retracts_only_a_true_duplicate(records: list[dict[str, Any]]) -
 def test_example_keeps_both_sides_accounts(records: list[dict[str, Any]]) -> None:
     """Russia's 6,060 and Ukraine's 6,057 both stay: neither is corrected nor retracted."""
     revised = {r["data"]["target"] for r in records if r["type"] in catalog.REVISION_TYPES}
-    totals = {r["data"]["source"]["party"]: (r["id"], r["data"]["count"]["value"])
-              for r in records if r["type"] == catalog.TOTAL}
+    totals = {
+        r["data"]["source"]["party"]: (r["id"], r["data"]["count"]["value"])
+        for r in records
+        if r["type"] == catalog.TOTAL
+    }
     assert {party: value for party, (_, value) in totals.items()} == {"RU": 6060, "UA": 6057}
     assert not revised & {fact_id for fact_id, _ in totals.values()}

@@ -25,15 +25,21 @@ FIRST_ROUND = "r-0000001"
 """The slug of the first round of every generated log, which is never retracted."""
 
 _VOICES = {
-    "UA": [("Coordination Headquarters for the Treatment of POWs", "Ukrinform"),
-           ("Ukrainian Ministry of Reintegration", "Suspilne"),
-           ("Verkhovna Rada Commissioner for Human Rights", "Ukrainska Pravda")],
-    "RU": [("Russian Defence Ministry", "TASS"),
-           ("Vladimir Medinsky, head of the Russian delegation", "RIA Novosti"),
-           ("Tatyana Moskalkova, Russian human rights commissioner", "Interfax")],
-    "other": [("International Committee of the Red Cross", "Reuters"),
-              ("UAE Ministry of Foreign Affairs", "WAM"),
-              ("Turkish Foreign Ministry", "Anadolu")],
+    "UA": [
+        ("Coordination Headquarters for the Treatment of POWs", "Ukrinform"),
+        ("Ukrainian Ministry of Reintegration", "Suspilne"),
+        ("Verkhovna Rada Commissioner for Human Rights", "Ukrainska Pravda"),
+    ],
+    "RU": [
+        ("Russian Defence Ministry", "TASS"),
+        ("Vladimir Medinsky, head of the Russian delegation", "RIA Novosti"),
+        ("Tatyana Moskalkova, Russian human rights commissioner", "Interfax"),
+    ],
+    "other": [
+        ("International Committee of the Red Cross", "Reuters"),
+        ("UAE Ministry of Foreign Affairs", "WAM"),
+        ("Turkish Foreign Ministry", "Anadolu"),
+    ],
 }
 _MEDIATORS = ["United Arab Emirates", "Türkiye", "ICRC", "Qatar", "Saudi Arabia"]
 _PLACES = ["Istanbul", "Abu Dhabi", "Jeddah", "Doha", "the Belarus border"]
@@ -83,8 +89,9 @@ class Generator:
         who, outlet = self.rng.choice(_VOICES[party])
         source: dict[str, Any] = {"attributed_to": who, "party": party, "outlet": outlet}
         if self.rng.random() < 0.7:
-            source["url"] = (f"https://news.example.org/{outlet.lower().replace(' ', '-')}/"
-                             f"{self.n:08d}")
+            source["url"] = (
+                f"https://news.example.org/{outlet.lower().replace(' ', '-')}/{self.n:08d}"
+            )
         source["published_on"] = (_START + dt.timedelta(days=self._day())).isoformat()
         if self.rng.random() < 0.3:
             source["quote"] = "The transfer took place with the mediation of the UAE."
@@ -103,9 +110,13 @@ class Generator:
         self.agreements += 1
         slug = f"{self.slug_prefix}a-{self.agreements:05d}"
         self.agreement = slug
-        data = {"agreement": slug, "title": f"Agreement {self.agreements} on exchanges",
-                "concluded_on": self._date(self._day()),
-                "place": self.rng.choice(_PLACES), "source": self._source("other")}
+        data = {
+            "agreement": slug,
+            "title": f"Agreement {self.agreements} on exchanges",
+            "concluded_on": self._date(self._day()),
+            "place": self.rng.choice(_PLACES),
+            "source": self._source("other"),
+        }
         return self._fact("agreement.recorded", data, revisable=False)
 
     def _round(self) -> list[Event]:
@@ -113,8 +124,11 @@ class Generator:
         self.rounds += 1
         slug = f"{self.slug_prefix}r-{self.rounds:07d}"
         day = self._day()
-        data: dict[str, Any] = {"round": slug, "occurred_on": self._date(day),
-                                "source": self._source(rng.choice(("UA", "RU")))}
+        data: dict[str, Any] = {
+            "round": slug,
+            "occurred_on": self._date(day),
+            "source": self._source(rng.choice(("UA", "RU"))),
+        }
         if self.agreement is not None and rng.random() < 0.8:
             data["agreement"] = self.agreement
         if rng.random() < 0.5:
@@ -128,29 +142,66 @@ class Generator:
             for party in parties:
                 value = base + (rng.randint(-5, 5) if rng.random() < 0.2 else 0)
                 qualifier = "about" if rng.random() < 0.05 else "exact"
-                events.append(self._fact("transfer.reported", {
-                    "round": slug, "kind": kind, "from": sender, "to": receiver,
-                    "count": {"value": max(value, 0), "qualifier": qualifier},
-                    "source": self._source(party)}))
+                events.append(
+                    self._fact(
+                        "transfer.reported",
+                        {
+                            "round": slug,
+                            "kind": kind,
+                            "from": sender,
+                            "to": receiver,
+                            "count": {"value": max(value, 0), "qualifier": qualifier},
+                            "source": self._source(party),
+                        },
+                    )
+                )
         roll = rng.random()
         if roll < 0.10:
-            events.append(self._fact("note.recorded", {
-                "text": "The exchange of prisoners is still ongoing.", "round": slug,
-                "source": self._source(rng.choice(("UA", "RU", "other")))}))
+            events.append(
+                self._fact(
+                    "note.recorded",
+                    {
+                        "text": "The exchange of prisoners is still ongoing.",
+                        "round": slug,
+                        "source": self._source(rng.choice(("UA", "RU", "other"))),
+                    },
+                )
+            )
         elif roll < 0.13 and self.agreement is not None:
-            events.append(self._fact("offer.reported", {
-                "kind": "bodies", "from": "UA", "to": "RU",
-                "count": {"value": rng.randint(100, 3000), "qualifier": "at_least"},
-                "as_of": (_START + dt.timedelta(days=day)).isoformat(),
-                "agreement": self.agreement, "source": self._source("UA")}))
+            events.append(
+                self._fact(
+                    "offer.reported",
+                    {
+                        "kind": "bodies",
+                        "from": "UA",
+                        "to": "RU",
+                        "count": {"value": rng.randint(100, 3000), "qualifier": "at_least"},
+                        "as_of": (_START + dt.timedelta(days=day)).isoformat(),
+                        "agreement": self.agreement,
+                        "source": self._source("UA"),
+                    },
+                )
+            )
         elif roll < 0.14:
-            scope = ({"agreement": self.agreement} if self.agreement and rng.random() < 0.5
-                     else {"since": "2022-02"})
-            events.append(self._fact("total.reported", {
-                "kind": "bodies", "from": "RU", "to": "UA", "scope": scope,
-                "as_of": (_START + dt.timedelta(days=day)).isoformat(),
-                "count": {"value": rng.randint(1000, 20000), "qualifier": "at_least"},
-                "source": self._source("UA")}))
+            scope = (
+                {"agreement": self.agreement}
+                if self.agreement and rng.random() < 0.5
+                else {"since": "2022-02"}
+            )
+            events.append(
+                self._fact(
+                    "total.reported",
+                    {
+                        "kind": "bodies",
+                        "from": "RU",
+                        "to": "UA",
+                        "scope": scope,
+                        "as_of": (_START + dt.timedelta(days=day)).isoformat(),
+                        "count": {"value": rng.randint(1000, 20000), "qualifier": "at_least"},
+                        "source": self._source("UA"),
+                    },
+                )
+            )
         return events
 
     def _revision(self) -> Event | None:
@@ -163,23 +214,36 @@ class Generator:
         if rng.random() < 1 / 6 and target_type != "round.recorded":
             self.live[slot] = self.live[-1]
             self.live.pop()
-            return {"id": self._id(), "type": "fact.retracted",
-                    "data": {"target": target, "reason": "withdrawn by its source",
-                             "source": self._source("other")}}
+            return {
+                "id": self._id(),
+                "type": "fact.retracted",
+                "data": {
+                    "target": target,
+                    "reason": "withdrawn by its source",
+                    "source": self._source("other"),
+                },
+            }
         # every correction changes its target (one that changes nothing is refused):
         # a label, a count or a quote no earlier event holds
         if target_type == "round.recorded":
-            changes: dict[str, Any] = ({"label": f"corrected stage {self.n}"}
-                                       if rng.random() < 0.5 else
-                                       {"occurred_on": self._date(self._day()),
-                                        "label": f"redated {self.n}"})
+            changes: dict[str, Any] = (
+                {"label": f"corrected stage {self.n}"}
+                if rng.random() < 0.5
+                else {"occurred_on": self._date(self._day()), "label": f"redated {self.n}"}
+            )
         elif target_type in ("transfer.reported", "offer.reported", "total.reported"):
             changes = {"count": {"value": 10**6 + self.n, "qualifier": "exact"}}
         else:
             changes = {"source": {**self._source("other"), "quote": f"revised {self.n}"}}
-        return {"id": self._id(), "type": "fact.corrected",
-                "data": {"target": target, "changes": changes,
-                         "reason": "figure revised in a later statement"}}
+        return {
+            "id": self._id(),
+            "type": "fact.corrected",
+            "data": {
+                "target": target,
+                "changes": changes,
+                "reason": "figure revised in a later statement",
+            },
+        }
 
     def __iter__(self) -> Iterator[Event]:
         return self
@@ -203,9 +267,20 @@ class Generator:
 
 def single_transfer(event_id: str, round_slug: str = FIRST_ROUND) -> Event:
     """One valid transfer into an existing round: the event of the single-append steps."""
-    return {"id": event_id, "type": "transfer.reported",
-            "data": {"round": round_slug, "kind": "bodies", "from": "RU", "to": "UA",
-                     "count": {"value": 12, "qualifier": "exact"},
-                     "source": {"attributed_to": "Coordination Headquarters", "party": "UA",
-                                "outlet": "Ukrinform",
-                                "url": f"https://news.example.org/ukrinform/{event_id}"}}}
+    return {
+        "id": event_id,
+        "type": "transfer.reported",
+        "data": {
+            "round": round_slug,
+            "kind": "bodies",
+            "from": "RU",
+            "to": "UA",
+            "count": {"value": 12, "qualifier": "exact"},
+            "source": {
+                "attributed_to": "Coordination Headquarters",
+                "party": "UA",
+                "outlet": "Ukrinform",
+                "url": f"https://news.example.org/ukrinform/{event_id}",
+            },
+        },
+    }

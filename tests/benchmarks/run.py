@@ -70,15 +70,23 @@ def _env() -> dict[str, str]:
 def run_child(argv: list[str], stdin: bytes | None = None) -> tuple[bytes, float, int]:
     """Run a child to completion: its stdout, wall seconds and peak RSS (bytes)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else None,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE if stdin is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        cwd=ROOT,
+    )
     out, err = _talk(proc, stdin)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:4])} ... exited {proc.returncode}: "
-                           f"{err.decode(errors='replace')[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(argv[:4])} ... exited {proc.returncode}: "
+            f"{err.decode(errors='replace')[-2000:]}"
+        )
     return out, wall, usage.ru_maxrss * 1024
 
 
@@ -91,8 +99,10 @@ def _talk(proc: subprocess.Popen[bytes], stdin: bytes | None) -> tuple[bytes, by
     def drain(name: str, stream: Any) -> None:
         chunks[name] = stream.read()
 
-    readers = [threading.Thread(target=drain, args=(n, s))
-               for n, s in (("out", proc.stdout), ("err", proc.stderr))]
+    readers = [
+        threading.Thread(target=drain, args=(n, s))
+        for n, s in (("out", proc.stdout), ("err", proc.stderr))
+    ]
     for reader in readers:
         reader.start()
     if proc.stdin is not None:
@@ -157,9 +167,17 @@ def cli_append(logs: list[Path], prefix: str, runs: int) -> list[tuple[Measure, 
         for log, samples in zip(logs, warm, strict=True):
             event = orjson.dumps(single_transfer(f"{prefix}-{i:03d}"))
             samples.append(run_cli(argv(log), 1, event))
-    return [(cold, Measure(statistics.median(s.seconds for s in samples),
-                           max(s.rss for s in samples), {"runs": runs}))
-            for cold, samples in zip(colds, warm, strict=True)]
+    return [
+        (
+            cold,
+            Measure(
+                statistics.median(s.seconds for s in samples),
+                max(s.rss for s in samples),
+                {"runs": runs},
+            ),
+        )
+        for cold, samples in zip(colds, warm, strict=True)
+    ]
 
 
 def bench_size(n: int, work: Path, opts: Options, small: Path) -> dict[str, Measure]:
@@ -171,8 +189,9 @@ def bench_size(n: int, work: Path, opts: Options, small: Path) -> dict[str, Meas
     _say(opts, f"[{n}] generating through eventlog.store.append ...")
     m["generate"] = run_step("generate", log=str(log), events=n, batch=opts.batch)
     m["file"] = Measure(0.0, 0, {"bytes": (log / "events.jsonl").stat().st_size})
-    m["index"] = Measure(0.0, 0, {"bytes": sum(p.stat().st_size
-                                               for p in log.glob(".index.sqlite*"))})
+    m["index"] = Measure(
+        0.0, 0, {"bytes": sum(p.stat().st_size for p in log.glob(".index.sqlite*"))}
+    )
     _say(opts, f"[{n}] baseline, verify ...")
     runs = [run_step("baseline", log=str(log)) for _ in range(3)]
     m["baseline"] = sorted(runs, key=lambda r: r.seconds)[1]
@@ -182,18 +201,22 @@ def bench_size(n: int, work: Path, opts: Options, small: Path) -> dict[str, Meas
     m["rebuild_full"] = run_step("rebuild", log=str(log), out=str(out), full=True)
     for count in opts.incremental:
         _say(opts, f"[{n}] incremental rebuild after {count} ...")
-        m[f"append_{count}"] = run_step("append_new", log=str(log), events=count,
-                                        seed=count, prefix=f"inc{count}")
+        m[f"append_{count}"] = run_step(
+            "append_new", log=str(log), events=count, seed=count, prefix=f"inc{count}"
+        )
         m[f"rebuild_inc_{count}"] = run_step("rebuild", log=str(log), out=str(out))
     _say(opts, f"[{n}] batch append of {opts.big_batch} ...")
-    m["batch_append"] = run_step("append_new", log=str(log), events=opts.big_batch,
-                                 seed=7, prefix="batch")
+    m["batch_append"] = run_step(
+        "append_new", log=str(log), events=opts.big_batch, seed=7, prefix="batch"
+    )
     _say(opts, f"[{n}] CLI single append ...")
     (m["cli_append_cold"], m["cli_append"]), (_, m["cli_append_small"]) = cli_append(
-        [log, small], f"cli{n}", opts.cli_runs)
+        [log, small], f"cli{n}", opts.cli_runs
+    )
     _say(opts, f"[{n}] {opts.appends} single durable appends ...")
-    m["single"] = run_step("single_appends", log=str(log), scratch=str(scratch),
-                           count=opts.appends, prefix="single")
+    m["single"] = run_step(
+        "single_appends", log=str(log), scratch=str(scratch), count=opts.appends, prefix="single"
+    )
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(log, ignore_errors=True)
     return m
@@ -202,9 +225,11 @@ def bench_size(n: int, work: Path, opts: Options, small: Path) -> dict[str, Meas
 def bench_once(work: Path, opts: Options) -> tuple[dict[str, Measure], Path]:
     """The steps that do not depend on the size: start-up, and the 10-event log."""
     _say(opts, "start-up and the 10-event log ...")
-    commands = {"python": [sys.executable, "-c", "pass"],
-                "eventlog_help": [*script("eventlog"), "--help"],
-                "projections_help": [*script("projections"), "--help"]}
+    commands = {
+        "python": [sys.executable, "-c", "pass"],
+        "eventlog_help": [*script("eventlog"), "--help"],
+        "projections_help": [*script("projections"), "--help"],
+    }
     samples: dict[str, list[Measure]] = {name: [] for name in commands}
     for _ in range(opts.startup_runs):  # interleaved, so that load on the machine hits all alike
         for name, argv in commands.items():
@@ -212,8 +237,11 @@ def bench_once(work: Path, opts: Options) -> tuple[dict[str, Measure], Path]:
     m: dict[str, Measure] = {}
     for name, runs in samples.items():
         walls = [r.seconds for r in runs]
-        m[name] = Measure(statistics.median(walls), max(r.rss for r in runs),
-                          {"runs": len(runs), "min": min(walls)})
+        m[name] = Measure(
+            statistics.median(walls),
+            max(r.rss for r in runs),
+            {"runs": len(runs), "min": min(walls)},
+        )
     small = work / "log-10"
     small.mkdir()
     run_step("generate", log=str(small), events=10, batch=10)
@@ -244,10 +272,20 @@ def machine() -> dict[str, str]:
 def revision() -> str:
     """The commit measured, and whether the packages had uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                              capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "eventlog", "projections"],
-                               cwd=ROOT, text=True, capture_output=True, check=True).stdout
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "eventlog", "projections"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" (with uncommitted changes in eventlog/ or projections/)" if dirty else "")
@@ -264,20 +302,28 @@ def compile_project() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks",
-                                     description="Benchmark the log and the projections.")
-    parser.add_argument("--sizes", default="10k,100k,1M",
-                        help="Comma-separated log sizes (default 10k,100k,1M).")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks", description="Benchmark the log and the projections."
+    )
+    parser.add_argument(
+        "--sizes", default="10k,100k,1M", help="Comma-separated log sizes (default 10k,100k,1M)."
+    )
     parser.add_argument("--out", type=Path, help="Also write the report to this file.")
-    parser.add_argument("--appends", type=int, default=1000,
-                        help="Single durable appends to time (default 1000).")
+    parser.add_argument(
+        "--appends", type=int, default=1000, help="Single durable appends to time (default 1000)."
+    )
     parser.add_argument("--batch", default="100k", help="Batch size of one append (100k).")
     parser.add_argument("--work", type=Path, help="Work directory (default: a temp dir).")
     parser.add_argument("--quiet", action="store_true", help="No progress on stderr.")
     ns = parser.parse_args(argv)
     batch = parse_size(ns.batch)
-    opts = Options(sizes=[parse_size(s) for s in ns.sizes.split(",") if s.strip()],
-                   batch=batch, big_batch=batch, appends=ns.appends, verbose=not ns.quiet)
+    opts = Options(
+        sizes=[parse_size(s) for s in ns.sizes.split(",") if s.strip()],
+        batch=batch,
+        big_batch=batch,
+        appends=ns.appends,
+        verbose=not ns.quiet,
+    )
     started = time.perf_counter()
     compile_project()
     load_before, rev_before = machine()["load"], revision()
@@ -288,8 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     info["load"] = f"{load_before} at the start, {info['load']} at the end"
     rev_after = revision()
-    info["revision"] = rev_before if rev_after == rev_before else (
-        f"{rev_before} at the start, {rev_after} at the end")
+    info["revision"] = (
+        rev_before
+        if rev_after == rev_before
+        else (f"{rev_before} at the start, {rev_after} at the end")
+    )
     text = report.render(info, opts, once, results, time.perf_counter() - started)
     print(text)
     if ns.out is not None:

@@ -82,8 +82,12 @@ def rebuild(args: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     result = run(args["log"], args["out"], full=args.get("full", False))
     mode = "full" if args.get("full") else "catch-up"
-    return {"seconds": time.perf_counter() - start, "mode": mode,
-            "folded": result.folded, "seq": result.seq}
+    return {
+        "seconds": time.perf_counter() - start,
+        "mode": mode,
+        "folded": result.folded,
+        "seq": result.seq,
+    }
 
 
 @step
@@ -111,8 +115,9 @@ def single_appends(args: dict[str, Any]) -> dict[str, Any]:
     append(log, [single_transfer(f"{prefix}-warm")], by="bench")  # index built, caches warm
     size = (log / "events.jsonl").stat().st_size
     latencies, bare = [], []
-    fd = os.open(Path(args["scratch"]) / "bare.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                 0o644)
+    fd = os.open(
+        Path(args["scratch"]) / "bare.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
+    )
     reader = os.open(log / "events.jsonl", os.O_RDONLY)
     try:
         for i in range(count):

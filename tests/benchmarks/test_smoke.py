@@ -15,9 +15,28 @@ def test_benchmark_runs_at_10k_and_prints_its_table(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.md"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks", "--sizes", "10k", "--batch", "2k",
-         "--appends", "100", "--quiet", "--out", str(out), "--work", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "tests.benchmarks",
+            "--sizes",
+            "10k",
+            "--batch",
+            "2k",
+            "--appends",
+            "100",
+            "--quiet",
+            "--out",
+            str(out),
+            "--work",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "## Targets at 10,000 events" in proc.stdout

@@ -61,6 +61,7 @@ def _cli(args: list[str], log: Path) -> Callable[[], None]:
 
     def run() -> None:
         subprocess.run([*EVENTLOG, *args], env=env, check=True, capture_output=True)
+
     return run
 
 
@@ -99,8 +100,9 @@ class Subject:
         self.files = {name: work / f"{name}-{size}" for name in ("proof", "line", "cons")}
         self.files["proof"].write_bytes(self.proof)
         self.files["line"].write_bytes(self.line)
-        self.cons = prove_consistency(self.log, self.old.read_bytes(),
-                                      self.new.read_bytes()).encode()
+        self.cons = prove_consistency(
+            self.log, self.old.read_bytes(), self.new.read_bytes()
+        ).encode()
         self.files["cons"].write_bytes(self.cons)
 
     def note(self, name: str, seconds: float) -> None:
@@ -120,14 +122,17 @@ class Subject:
         self.note("checkpoint after 100 appends (library)", time.perf_counter() - start)
         new = self.new.read_bytes()
         self.timed("prove SEQ (library)", lambda: prove_inclusion(self.log, self.seq, new), 5)
-        self.timed("prove --consistency (library)", lambda: prove_consistency(
-            self.log, self.old.read_bytes(), new), 5)
+        self.timed(
+            "prove --consistency (library)",
+            lambda: prove_consistency(self.log, self.old.read_bytes(), new),
+            5,
+        )
         v = self.signer.verifier
-        self.timed("check-proof (library)", lambda: check_inclusion(self.proof, self.line, v),
-                   20)
+        self.timed("check-proof (library)", lambda: check_inclusion(self.proof, self.line, v), 20)
         old = self.old.read_bytes()
-        self.timed("check-consistency (library)",
-                   lambda: check_consistency(old, new, self.cons, v), 20)
+        self.timed(
+            "check-consistency (library)", lambda: check_consistency(old, new, self.cons, v), 20
+        )
         start = time.perf_counter()
         verify_kept(self.log)
         self.note("verify's pass over kept checkpoints (library)", time.perf_counter() - start)
@@ -140,7 +145,6 @@ class Subject:
             tree.sync(path, read_tail(path).position)
         self.note(LAZY, (time.perf_counter() - start) / 20)
 
-
     def cli_commands(self) -> dict[str, tuple[Callable[[], None], Callable[[], Any]]]:
         """Each command as (what to do before it, untimed; the command)."""
         vkey = str(self.signer.verifier)
@@ -151,17 +155,44 @@ class Subject:
         return {
             "checkpoint after 100 appends (CLI)": (
                 lambda: self.append(100),
-                _cli(["checkpoint", "--key", str(self.key_file)], self.log)),
-            "prove SEQ (CLI)": (nothing, _cli(
-                ["prove", str(self.seq), "--checkpoint", str(self.new)], self.log)),
-            "prove --consistency (CLI)": (nothing, _cli(
-                ["prove", "--consistency", str(self.old), str(self.new)], self.log)),
-            "check-proof (CLI)": (nothing, _cli(
-                ["check-proof", str(self.files["proof"]), "--line", str(self.files["line"]),
-                 "--vkey", vkey], self.log)),
-            "check-consistency (CLI)": (nothing, _cli(
-                ["check-consistency", str(self.old), str(self.new), str(self.files["cons"]),
-                 "--vkey", vkey], self.log)),
+                _cli(["checkpoint", "--key", str(self.key_file)], self.log),
+            ),
+            "prove SEQ (CLI)": (
+                nothing,
+                _cli(["prove", str(self.seq), "--checkpoint", str(self.new)], self.log),
+            ),
+            "prove --consistency (CLI)": (
+                nothing,
+                _cli(["prove", "--consistency", str(self.old), str(self.new)], self.log),
+            ),
+            "check-proof (CLI)": (
+                nothing,
+                _cli(
+                    [
+                        "check-proof",
+                        str(self.files["proof"]),
+                        "--line",
+                        str(self.files["line"]),
+                        "--vkey",
+                        vkey,
+                    ],
+                    self.log,
+                ),
+            ),
+            "check-consistency (CLI)": (
+                nothing,
+                _cli(
+                    [
+                        "check-consistency",
+                        str(self.old),
+                        str(self.new),
+                        str(self.files["cons"]),
+                        "--vkey",
+                        vkey,
+                    ],
+                    self.log,
+                ),
+            ),
         }
 
 
@@ -229,8 +260,10 @@ def main() -> int:
                 subject.one_round()
         time_clis(subjects, args.cli_runs)
     small, large = subjects[0], subjects[-1]
-    print(f"| figure (median) | {' | '.join(f'{s.size:,} events' for s in subjects)} | "
-          f"{large.size:,} / {small.size:,} |")
+    print(
+        f"| figure (median) | {' | '.join(f'{s.size:,} events' for s in subjects)} | "
+        f"{large.size:,} / {small.size:,} |"
+    )
     print(f"|---|{'---|' * len(subjects)}---|")
     for name in small.figures:
         medians = [statistics.median(s.figures[name]) for s in subjects]
@@ -239,11 +272,13 @@ def main() -> int:
     for s in subjects:
         eager = statistics.median(s.figures[EAGER])
         plain = statistics.median(s.figures[PLAIN])
-        print(f"\nAt {s.size:,} events the eager tree update would add "
-              f"{(eager / plain - 1) * 100:+.1f}% to a single durable append "
-              f"({len(s.figures[PLAIN])} of each, alternated); as shipped the append does "
-              "no tree work, and its share of the lazy catch-up by the next reader is "
-              f"{statistics.median(s.figures[LAZY]) / plain * 100:+.1f}% of an append.")
+        print(
+            f"\nAt {s.size:,} events the eager tree update would add "
+            f"{(eager / plain - 1) * 100:+.1f}% to a single durable append "
+            f"({len(s.figures[PLAIN])} of each, alternated); as shipped the append does "
+            "no tree work, and its share of the lazy catch-up by the next reader is "
+            f"{statistics.median(s.figures[LAZY]) / plain * 100:+.1f}% of an append."
+        )
     return 0
 
 

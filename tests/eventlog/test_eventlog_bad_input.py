@@ -323,76 +323,141 @@ CASES = {
         "unknown event id 'ghost'",
     ),
     # issue 10 items 10-12: characters, bounds and dates append refuses
-    "fullwidth-digit-year": Case(rnd("\uff12\uff10\uff12\uff15"), "data.occurred_on",
-                                 "ASCII digits"),
-    "arabic-indic-digit-date": Case(rnd("\u0662\u0660\u0662\u0665-\u0660\u0666"),
-                                    "data.occurred_on", "ASCII digits"),
-    "interval-ending-before-it-starts": Case(rnd("2025-12/2025-06"), "data.occurred_on",
-                                             "ends before it starts"),
-    "interval-of-a-non-date": Case(rnd("2025-06/2025-02-30"), "data.occurred_on",
-                                   "not a calendar date"),
-    "date-after-the-recording-day": Case(rnd("2999-01"), "occurred_on",
-                                         "is after the day it is recorded"),
+    "fullwidth-digit-year": Case(
+        rnd("\uff12\uff10\uff12\uff15"), "data.occurred_on", "ASCII digits"
+    ),
+    "arabic-indic-digit-date": Case(
+        rnd("\u0662\u0660\u0662\u0665-\u0660\u0666"), "data.occurred_on", "ASCII digits"
+    ),
+    "interval-ending-before-it-starts": Case(
+        rnd("2025-12/2025-06"), "data.occurred_on", "ends before it starts"
+    ),
+    "interval-of-a-non-date": Case(
+        rnd("2025-06/2025-02-30"), "data.occurred_on", "not a calendar date"
+    ),
+    "date-after-the-recording-day": Case(
+        rnd("2999-01"), "occurred_on", "is after the day it is recorded"
+    ),
     "future-date-in-a-source": Case(
-        line(transfer(source={**SRC, "published_on": "2999"})), "source.published_on",
-        "is after the day it is recorded"),
-    "count-over-the-maximum": Case(count("1000000001"), "data.count.value",
-                                   "less than or equal to 1000000000"),
-    "count-of-2-to-the-63": Case(count("9223372036854775808"), "data.count.value",
-                                 "less than or equal to 1000000000"),
-    "whitespace-only-name": Case(line(transfer(source={**SRC, "attributed_to": " \u00a0 "})),
-                                 "data.source.attributed_to", "only whitespace"),
-    "whitespace-only-note": Case(line({**GOOD, "data": {**GOOD["data"], "text": "\n  "}}),
-                                 "data.text", "only whitespace"),
-    "nul-in-note-text": Case(line({**GOOD, "data": {**GOOD["data"], "text": "a\u0000b"}}),
-                             "data.text", "U+0000"),
-    "escape-in-name": Case(line(transfer(source={**SRC, "attributed_to": "\u001b[31mX"})),
-                           "data.source.attributed_to", "U+001B"),
-    "newline-in-name": Case(line(transfer(source={**SRC, "outlet": "Reu\nters"})),
-                            "data.source.outlet", "U+000A"),
-    "tab-in-quote": Case(line(transfer(source={**SRC, "quote": "a\tb"})),
-                         "data.source.quote", "U+0009"),
+        line(transfer(source={**SRC, "published_on": "2999"})),
+        "source.published_on",
+        "is after the day it is recorded",
+    ),
+    "count-over-the-maximum": Case(
+        count("1000000001"), "data.count.value", "less than or equal to 1000000000"
+    ),
+    "count-of-2-to-the-63": Case(
+        count("9223372036854775808"), "data.count.value", "less than or equal to 1000000000"
+    ),
+    "whitespace-only-name": Case(
+        line(transfer(source={**SRC, "attributed_to": " \u00a0 "})),
+        "data.source.attributed_to",
+        "only whitespace",
+    ),
+    "whitespace-only-note": Case(
+        line({**GOOD, "data": {**GOOD["data"], "text": "\n  "}}), "data.text", "only whitespace"
+    ),
+    "nul-in-note-text": Case(
+        line({**GOOD, "data": {**GOOD["data"], "text": "a\u0000b"}}), "data.text", "U+0000"
+    ),
+    "escape-in-name": Case(
+        line(transfer(source={**SRC, "attributed_to": "\u001b[31mX"})),
+        "data.source.attributed_to",
+        "U+001B",
+    ),
+    "newline-in-name": Case(
+        line(transfer(source={**SRC, "outlet": "Reu\nters"})), "data.source.outlet", "U+000A"
+    ),
+    "tab-in-quote": Case(
+        line(transfer(source={**SRC, "quote": "a\tb"})), "data.source.quote", "U+0009"
+    ),
     "c1-control-in-reason": Case(
         line({"type": "fact.retracted", "data": {"target": "offer-1", "reason": "x\u009by"}}),
-        "data.reason", "U+009B"),
-    "bidi-override-in-name": Case(line(transfer(source={**SRC, "attributed_to": "A\u202eB"})),
-                                  "data.source.attributed_to", "U+202E"),
-    "zero-width-in-name": Case(line(transfer(source={**SRC, "attributed_to": "A\u200bB"})),
-                               "data.source.attributed_to", "U+200B"),
-    "escape-in-url": Case(line(transfer(source={**SRC, "url": "https://a.org/\u001b"})),
-                          "data.source.url", "not an http(s) URL without spaces"),
+        "data.reason",
+        "U+009B",
+    ),
+    "bidi-override-in-name": Case(
+        line(transfer(source={**SRC, "attributed_to": "A\u202eB"})),
+        "data.source.attributed_to",
+        "U+202E",
+    ),
+    "zero-width-in-name": Case(
+        line(transfer(source={**SRC, "attributed_to": "A\u200bB"})),
+        "data.source.attributed_to",
+        "U+200B",
+    ),
+    "escape-in-url": Case(
+        line(transfer(source={**SRC, "url": "https://a.org/\u001b"})),
+        "data.source.url",
+        "not an http(s) URL without spaces",
+    ),
     "correction-changing-nothing": Case(
-        correction("tr-ua", {"count": {"value": 6057}}), "changes", "changes nothing"),
+        correction("tr-ua", {"count": {"value": 6057}}), "changes", "changes nothing"
+    ),
     # issue 12: documents, attribution, supersedes, duplicates
     "source-naming-an-unknown-document": Case(
-        line(transfer(source={**SRC, "document": "ghost"})), "source.document",
-        "unknown document 'ghost' (record it first)"),
-    "unknown-attribution": Case(line(transfer(source={**SRC, "attribution": "guessed"})),
-                                "data.source.attribution", "'stated' or 'inferred'"),
+        line(transfer(source={**SRC, "document": "ghost"})),
+        "source.document",
+        "unknown document 'ghost' (record it first)",
+    ),
+    "unknown-attribution": Case(
+        line(transfer(source={**SRC, "attribution": "guessed"})),
+        "data.source.attribution",
+        "'stated' or 'inferred'",
+    ),
     "document-with-a-bad-hash": Case(
-        line({"type": "source.recorded",
-              "data": {"document": "d-1", "outlet": "Reuters", "sha256": "ABC"}}),
-        "data.sha256", "not a SHA-256 (64 lowercase hexadecimal digits)"),
+        line(
+            {
+                "type": "source.recorded",
+                "data": {"document": "d-1", "outlet": "Reuters", "sha256": "ABC"},
+            }
+        ),
+        "data.sha256",
+        "not a SHA-256 (64 lowercase hexadecimal digits)",
+    ),
     # a document may name no outlet (report 000 of the archive names none), never a blank one
     "document-with-a-blank-outlet": Case(
         line({"type": "source.recorded", "data": {"document": "d-1", "outlet": "  "}}),
-        "data.outlet", "must not be only whitespace"),
-    "supersedes-an-unknown-id": Case(line(transfer(supersedes="ghost")), "supersedes",
-                                     "unknown event id 'ghost'"),
-    "supersedes-another-type": Case(line(transfer(supersedes="offer-1")), "supersedes",
-                                    "'offer-1' is a offer.reported, not a transfer.reported"),
+        "data.outlet",
+        "must not be only whitespace",
+    ),
+    "supersedes-an-unknown-id": Case(
+        line(transfer(supersedes="ghost")), "supersedes", "unknown event id 'ghost'"
+    ),
+    "supersedes-another-type": Case(
+        line(transfer(supersedes="offer-1")),
+        "supersedes",
+        "'offer-1' is a offer.reported, not a transfer.reported",
+    ),
     "supersedes-another-party": Case(
-        line(transfer(supersedes="tr-ru")), "supersedes", "'tr-ru' has another party (RU"),
+        line(transfer(supersedes="tr-ru")), "supersedes", "'tr-ru' has another party (RU"
+    ),
     "supersedes-another-round": Case(
         line(transfer(supersedes="tr-ua", source={**SRC, "party": "UA"}, kind="pows")),
-        "supersedes", "'tr-ua' has another kind (bodies"),
+        "supersedes",
+        "'tr-ua' has another kind (bodies",
+    ),
     "duplicate-of-a-current-fact": Case(
-        line({"type": "offer.reported", "data": {
-            "kind": "bodies", "from": "RU", "to": "UA", "as_of": "2025-06",
-            "count": {"value": 2239, "qualifier": "exact"},
-            "source": {"attributed_to": "Russian Defence Ministry", "party": "RU",
-                       "outlet": "Reuters"}}}),
-        None, "the same offer.reported is already recorded as 'offer-1'"),
+        line(
+            {
+                "type": "offer.reported",
+                "data": {
+                    "kind": "bodies",
+                    "from": "RU",
+                    "to": "UA",
+                    "as_of": "2025-06",
+                    "count": {"value": 2239, "qualifier": "exact"},
+                    "source": {
+                        "attributed_to": "Russian Defence Ministry",
+                        "party": "RU",
+                        "outlet": "Reuters",
+                    },
+                },
+            }
+        ),
+        None,
+        "the same offer.reported is already recorded as 'offer-1'",
+    ),
     "reused-slug": Case(
         line(
             {

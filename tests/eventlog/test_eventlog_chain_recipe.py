@@ -136,12 +136,22 @@ def test_every_line_is_the_codecs_encoding_of_its_record(seeded: Path) -> None:
     from eventlog.codec import encode
     from eventlog.store import append
 
-    source = {"attributed_to": "Уповноважений \"з прав\" \\ людини", "party": "UA",
-              "quote": "émoji 🕊, \u2028 \u2029 separators, \"quotes\""}
-    append(seeded, [
-        {"type": "note.recorded", "data": {"text": "ünïcode\ttab\nnew line", "source": source}},
-        {"id": "c:1.x-y_z", "type": "fact.corrected",
-         "data": {"target": "tr-ua", "changes": {"count": {"value": 7}}, "reason": "r"}},
-    ], by="Олена \"O\" \\")
+    source = {
+        "attributed_to": 'Уповноважений "з прав" \\ людини',
+        "party": "UA",
+        "quote": 'émoji 🕊, \u2028 \u2029 separators, "quotes"',
+    }
+    append(
+        seeded,
+        [
+            {"type": "note.recorded", "data": {"text": "ünïcode\ttab\nnew line", "source": source}},
+            {
+                "id": "c:1.x-y_z",
+                "type": "fact.corrected",
+                "data": {"target": "tr-ua", "changes": {"count": {"value": 7}}, "reason": "r"},
+            },
+        ],
+        by='Олена "O" \\',
+    )
     for line in (seeded / "events.jsonl").read_bytes().splitlines():
         assert encode(orjson.loads(line)) == line

@@ -709,7 +709,8 @@ def test_show_without_a_log_fails_cleanly(tmp_path: Path) -> None:
     assert result.stderr == (
         f"Error: no event log at {tmp_path / 'none' / 'events.jsonl'} (looked in "
         f"{tmp_path / 'none' / 'events.jsonl'}): choose one with --log DIR or EVENTLOG_DIR, "
-        "or create one with 'eventlog init'\n")
+        "or create one with 'eventlog init'\n"
+    )
 
 
 # -- verify and head --------------------------------------------------------------------------

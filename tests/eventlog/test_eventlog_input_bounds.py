@@ -56,8 +56,9 @@ def test_append_yes_of_an_endless_input_stops_at_the_hard_bound(
     before = (seeded / "events.jsonl").read_bytes()
     for flag in ("--yes", "--dry-run"):
         line = one_error(cli("append", "/dev/zero", flag))
-        assert line == ("Error: the input is over 3 MiB, the limit for one batch even with "
-                        "--yes: split it")
+        assert line == (
+            "Error: the input is over 3 MiB, the limit for one batch even with --yes: split it"
+        )
     assert (seeded / "events.jsonl").read_bytes() == before
 
 
@@ -96,8 +97,12 @@ def test_check_proof_of_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
     line = tmp_path / "line"
     line.write_text("{}\n")
     script = Path(sys.executable).with_name("eventlog")
-    done = subprocess.run([str(script), "check-proof", str(fifo), "--line", str(line),
-                           "--vkey", "x"], check=False, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [str(script), "check-proof", str(fifo), "--line", str(line), "--vkey", "x"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert done.stderr == f"Error: {fifo}: not a regular file (a FIFO, device or directory)\n"

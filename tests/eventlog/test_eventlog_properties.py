@@ -29,10 +29,15 @@ FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthChe
 
 # -- values -------------------------------------------------------------------------------
 
-INVISIBLE = "\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e" \
+INVISIBLE = (
+    "\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
-texts = st.text(st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=INVISIBLE),
-                min_size=1, max_size=20).filter(lambda text: not text.isspace())
+)
+texts = st.text(
+    st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=INVISIBLE),
+    min_size=1,
+    max_size=20,
+).filter(lambda text: not text.isspace())
 """Names and texts as append accepts them: no control, bidi or zero-width character, not blank."""
 parties = st.sampled_from(["UA", "RU"])
 kinds = st.sampled_from(["bodies", "pows", "civilians"])
@@ -48,7 +53,8 @@ def dates(draw: st.DrawFn) -> str:
         return start
     latest = dt.date.fromisoformat(date_span(start)[1])  # an end never ends before it
     end = draw(st.dates(latest, dt.date(2025, 12, 31))).isoformat()[
-        : draw(st.sampled_from([4, 7, 10]))]
+        : draw(st.sampled_from([4, 7, 10]))
+    ]
     return f"{start}/{end}"
 
 
@@ -71,8 +77,13 @@ urls = st.builds(
 def draw_source(draw: st.DrawFn, world: World, refs: Refs) -> dict[str, Any]:
     """A source; sometimes citing a live document (added to ``refs``) or marked inferred."""
     source = {"attributed_to": draw(texts), "party": draw(st.sampled_from(["UA", "RU", "other"]))}
-    optional = {"outlet": texts, "url": urls, "published_on": dates(), "quote": texts,
-                "attribution": st.just("inferred")}
+    optional = {
+        "outlet": texts,
+        "url": urls,
+        "published_on": dates(),
+        "quote": texts,
+        "attribution": st.just("inferred"),
+    }
     for key, values in optional.items():
         if draw(st.booleans()):
             source[key] = draw(values)
@@ -112,8 +123,9 @@ class World:
         return f"{prefix}-{self.counter}"
 
     def slugs(self, kind: str) -> list[str]:
-        return {"agreement": self.agreements, "round": self.rounds,
-                "document": self.documents}[kind]
+        return {"agreement": self.agreements, "round": self.rounds, "document": self.documents}[
+            kind
+        ]
 
     def live(self, refs: set[tuple[str, str]]) -> bool:
         return all(slug in self.slugs(kind) for kind, slug in refs)
@@ -247,8 +259,11 @@ def draw_event(draw: st.DrawFn, world: World) -> Event:
     else:
         data, refs = draw_fact(draw, world, event_type)
         event["data"] = data
-        slug_kind = {"agreement.recorded": "agreement", "round.recorded": "round",
-                     "source.recorded": "document"}.get(event_type)
+        slug_kind = {
+            "agreement.recorded": "agreement",
+            "round.recorded": "round",
+            "source.recorded": "document",
+        }.get(event_type)
         slug = (slug_kind, data[slug_kind]) if slug_kind else None
         world.facts[event_id] = Fact(event_type, refs, slug)
     if event_type in ("fact.corrected", "fact.retracted") and draw(st.booleans()):

@@ -21,24 +21,42 @@ jsonschema = pytest.importorskip("jsonschema")
 
 BEYOND_A_SCHEMA = {
     # JSON Schema's "integer" is the mathematical kind: 1000.0 and 1e3 are integers to it
-    "float-count", "exponent-count",
+    "float-count",
+    "exponent-count",
     # from != to relates two fields (stated in the models, not in the schema)
-    "from-equals-to-transfer", "from-equals-to-offer", "from-equals-to-total",
+    "from-equals-to-transfer",
+    "from-equals-to-offer",
+    "from-equals-to-total",
     # calendar dates and interval order: a pattern cannot know February has no 30th
-    "february-30", "bad-published-on", "interval-ending-before-it-starts",
+    "february-30",
+    "bad-published-on",
+    "interval-ending-before-it-starts",
     "interval-of-a-non-date",
     # the day an event is recorded is known only at append
-    "date-after-the-recording-day", "future-date-in-a-source",
+    "date-after-the-recording-day",
+    "future-date-in-a-source",
     # references and rules against what the log holds
-    "transfer-in-unknown-round", "round-of-unknown-agreement", "reused-slug",
-    "source-naming-an-unknown-document", "duplicate-of-a-current-fact",
-    "supersedes-an-unknown-id", "supersedes-another-type", "supersedes-another-party",
+    "transfer-in-unknown-round",
+    "round-of-unknown-agreement",
+    "reused-slug",
+    "source-naming-an-unknown-document",
+    "duplicate-of-a-current-fact",
+    "supersedes-an-unknown-id",
+    "supersedes-another-type",
+    "supersedes-another-party",
     "supersedes-another-round",
     # corrections and retractions: checked against their target's current data
-    "correction-to-unknown-round", "correction-of-unknown-id", "correction-making-target-invalid",
-    "correction-making-from-equal-to", "correction-removing-required-field",
-    "correction-of-unknown-field", "correction-of-identity", "correction-of-a-correction",
-    "correction-of-retracted-fact", "retraction-of-retracted-fact", "retraction-of-unknown-id",
+    "correction-to-unknown-round",
+    "correction-of-unknown-id",
+    "correction-making-target-invalid",
+    "correction-making-from-equal-to",
+    "correction-removing-required-field",
+    "correction-of-unknown-field",
+    "correction-of-identity",
+    "correction-of-a-correction",
+    "correction-of-retracted-fact",
+    "retraction-of-retracted-fact",
+    "retraction-of-unknown-id",
     "correction-changing-nothing",
 }
 """Cases append refuses and the schema cannot: the rules a JSON Schema cannot state."""
@@ -61,9 +79,16 @@ def test_schema_names_its_dialect_and_id(validator: Any) -> None:
 
 def test_schema_accepts_what_append_accepts(validator: Any) -> None:
     """The good events of the corpus (and a transfer with every new field) validate."""
-    full = transfer(supersedes="tr-ua", source={
-        "attributed_to": "Ukrainian officials", "party": "UA", "attribution": "inferred",
-        "document": "report-000", "published_on": "2025-06/2025-12"})
+    full = transfer(
+        supersedes="tr-ua",
+        source={
+            "attributed_to": "Ukrainian officials",
+            "party": "UA",
+            "attribution": "inferred",
+            "document": "report-000",
+            "published_on": "2025-06/2025-12",
+        },
+    )
     for event in (GOOD, OTHER, full):
         assert validator.is_valid(event), list(validator.iter_errors(event))
 

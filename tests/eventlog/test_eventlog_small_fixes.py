@@ -22,8 +22,12 @@ def test_sources_check_lists_a_year_as_written(seeded: Path, cli: Run, tmp_path:
     """`sources check` lists the year 2025 of a document as 2025, not 2,025."""
     text = tmp_path / "doc.txt"
     text.write_text("On 16 June 2025 Ukraine received 6,057 bodies.\n", encoding="utf-8")
-    assert cli("source", "add", str(text), "--slug", "doc-1", "--outlet", "Reuters",
-               "--keep").exit_code == 0
+    assert (
+        cli(
+            "source", "add", str(text), "--slug", "doc-1", "--outlet", "Reuters", "--keep"
+        ).exit_code
+        == 0
+    )
     shelf = tmp_path / "shelf"
     shelf.mkdir()
     (shelf / "doc.txt").write_bytes(text.read_bytes())
@@ -34,8 +38,10 @@ def test_sources_check_lists_a_year_as_written(seeded: Path, cli: Run, tmp_path:
 
 def test_show_sizes_the_id_column_to_the_longest_id(log_dir: Path, cli: Run) -> None:
     """A generated 32-character id does not push its summary out of the SUMMARY column."""
-    note = '{"type": "note.recorded", "data": {"text": "still ongoing", ' \
-           '"source": {"attributed_to": "X", "party": "UA"}}}'
+    note = (
+        '{"type": "note.recorded", "data": {"text": "still ongoing", '
+        '"source": {"attributed_to": "X", "party": "UA"}}}'
+    )
     assert cli("append", input=note).exit_code == 0
     other = note.replace("still ongoing", "not over yet")
     assert cli("append", input='{"id": "n-2", ' + other[1:]).exit_code == 0

@@ -308,8 +308,16 @@ def _chained(log_dir: Path, event_id: str, event_type: str, data: dict[str, obje
     """Add a correctly chained line that ``append`` would refuse (a forged, rule-breaking one)."""
     lines = lines_of(log_dir)
     head = json.loads(lines[-1])
-    record = {"seq": head["seq"] + 1, "id": event_id, "type": event_type, "v": 2, "data": data,
-              "recorded_at": head["recorded_at"], "recorded_by": "forger", "prev": sha(lines[-1])}
+    record = {
+        "seq": head["seq"] + 1,
+        "id": event_id,
+        "type": event_type,
+        "v": 2,
+        "data": data,
+        "recorded_at": head["recorded_at"],
+        "recorded_by": "forger",
+        "prev": sha(lines[-1]),
+    }
     write_lines(log_dir, [*lines, json.dumps(record, separators=(",", ":")).encode()])
 
 
@@ -318,14 +326,27 @@ def test_verify_checks_a_correction_against_the_fact_as_already_corrected(
 ) -> None:
     """verify reads a fact back from its line, then follows its corrections in order."""
     swap = {"from": "UA", "to": "RU"}
-    append(seeded, [{"id": "c1", "type": "fact.corrected",
-                     "data": {"target": "tr-ua", "changes": swap, "reason": "swapped"}},
-                    {"id": "c2", "type": "fact.corrected",
-                     "data": {"target": "tr-ua", "changes": {"count": {"value": 1}},
-                              "reason": "typo"}}])
+    append(
+        seeded,
+        [
+            {
+                "id": "c1",
+                "type": "fact.corrected",
+                "data": {"target": "tr-ua", "changes": swap, "reason": "swapped"},
+            },
+            {
+                "id": "c2",
+                "type": "fact.corrected",
+                "data": {"target": "tr-ua", "changes": {"count": {"value": 1}}, "reason": "typo"},
+            },
+        ],
+    )
     assert verify(seeded).events == 9
     # valid against the original (RU -> UA), not against the corrected fact (UA -> RU)
-    _chained(seeded, "c3", "fact.corrected",
-             {"target": "tr-ua", "changes": {"to": "UA"}, "reason": "forged"})
-    assert_caught(cli("verify"), "Error: line 10 (seq 10): ",
-                  "the corrected fact would be invalid")
+    _chained(
+        seeded,
+        "c3",
+        "fact.corrected",
+        {"target": "tr-ua", "changes": {"to": "UA"}, "reason": "forged"},
+    )
+    assert_caught(cli("verify"), "Error: line 10 (seq 10): ", "the corrected fact would be invalid")

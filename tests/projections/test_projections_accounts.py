@@ -24,8 +24,9 @@ def _log(tmp_path: Path) -> Path:
 def _totals_row(tmp_path: Path, *args: str) -> list[str]:
     """The header and the RU->UA row of ``projections totals``, split into cells."""
     log_dir = _log(tmp_path)
-    result = CliRunner().invoke(main, ["--log", str(log_dir), "--out", str(tmp_path / "out"),
-                                       "totals", *args])
+    result = CliRunner().invoke(
+        main, ["--log", str(log_dir), "--out", str(tmp_path / "out"), "totals", *args]
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("kind "))
@@ -37,8 +38,20 @@ def test_others_account_is_a_column(tmp_path: Path) -> None:
     """The 1,200 reported by neither party appears under 'others say' beside UA's 2245."""
     header, row = _totals_row(tmp_path)
     assert "UA says  RU says  others say  discrepant rounds" in header
-    assert row.split() == ["bodies", "RU", "UA", "3445", "3445", "3445", "yes", "2",
-                           "2245", "-", "1200", "-"]
+    assert row.split() == [
+        "bodies",
+        "RU",
+        "UA",
+        "3445",
+        "3445",
+        "3445",
+        "yes",
+        "2",
+        "2245",
+        "-",
+        "1200",
+        "-",
+    ]
 
 
 def test_an_open_account_is_a_range_under_as_of(tmp_path: Path) -> None:

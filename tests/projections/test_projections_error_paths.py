@@ -36,7 +36,8 @@ def test_totals_json_a_directory_is_named(tmp_path: Path) -> None:
     (out / "totals.json").unlink()
     (out / "totals.json").mkdir()
     assert _error(_run(log_dir, out, "rebuild")) == (
-        f"Error: {out}/totals.json: is a directory (a file is written there; remove it)")
+        f"Error: {out}/totals.json: is a directory (a file is written there; remove it)"
+    )
 
 
 def test_a_symlinked_lock_is_named(tmp_path: Path) -> None:
@@ -45,7 +46,8 @@ def test_a_symlinked_lock_is_named(tmp_path: Path) -> None:
     (out / ".lock").unlink()
     (out / ".lock").symlink_to("elsewhere")
     assert _error(_run(log_dir, out, "rebuild")) == (
-        f"Error: {out}/.lock: is a symbolic link (refused; remove it)")
+        f"Error: {out}/.lock: is a symbolic link (refused; remove it)"
+    )
 
 
 def test_a_negative_offset_says_the_store_is_damaged(tmp_path: Path) -> None:
@@ -58,7 +60,8 @@ def test_a_negative_offset_says_the_store_is_damaged(tmp_path: Path) -> None:
     for args in (("totals",), ("trail", "e6"), ("rebuild",)):
         line = _error(_run(log_dir, out, *args))
         assert line.startswith("Error: the store is damaged: fact "), line
-        assert line.endswith(f"points at byte -1 of {log_dir}/events.jsonl; rerun "
-                             "`projections rebuild --full`"), line
+        assert line.endswith(
+            f"points at byte -1 of {log_dir}/events.jsonl; rerun `projections rebuild --full`"
+        ), line
     assert _run(log_dir, out, "rebuild", "--full").exit_code == 0
     assert _run(log_dir, out, "totals").exit_code == 0

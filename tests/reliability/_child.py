@@ -20,15 +20,21 @@ SOURCE = {"attributed_to": "child", "party": "other"}
 
 
 def _note(event_id: str) -> dict[str, object]:
-    return {"type": "note.recorded", "id": event_id,
-            "data": {"text": f"note {event_id}", "source": SOURCE}}
+    return {
+        "type": "note.recorded",
+        "id": event_id,
+        "data": {"text": f"note {event_id}", "source": SOURCE},
+    }
 
 
 def _fact(event_id: str, rng: random.Random) -> dict[str, object]:
     """Mostly notes; one in five a round (its slug is its id), so rounds.json moves too."""
     if rng.random() < 0.2:
-        return {"type": "round.recorded", "id": event_id,
-                "data": {"round": event_id, "occurred_on": "2025-06-16", "source": SOURCE}}
+        return {
+            "type": "round.recorded",
+            "id": event_id,
+            "data": {"round": event_id, "occurred_on": "2025-06-16", "source": SOURCE},
+        }
     return _note(event_id)
 
 

@@ -39,16 +39,23 @@ def scaled(count: int) -> int:
 
 def agreement(slug: str, event_id: str | None = None) -> dict[str, Any]:
     """A valid ``agreement.recorded`` submission."""
-    event: dict[str, Any] = {"type": "agreement.recorded",
-                             "data": {"agreement": slug, "title": f"Agreement {slug}",
-                                      "concluded_on": "2025-06-02", "source": SOURCE}}
+    event: dict[str, Any] = {
+        "type": "agreement.recorded",
+        "data": {
+            "agreement": slug,
+            "title": f"Agreement {slug}",
+            "concluded_on": "2025-06-02",
+            "source": SOURCE,
+        },
+    }
     if event_id:
         event["id"] = event_id
     return event
 
 
-def round_(slug: str, agreement_slug: str | None = None,
-           event_id: str | None = None) -> dict[str, Any]:
+def round_(
+    slug: str, agreement_slug: str | None = None, event_id: str | None = None
+) -> dict[str, Any]:
     """A valid ``round.recorded`` submission."""
     data: dict[str, Any] = {"round": slug, "occurred_on": "2025-06-16", "source": SOURCE}
     if agreement_slug:
@@ -61,11 +68,17 @@ def round_(slug: str, agreement_slug: str | None = None,
 
 def transfer(round_slug: str, value: int, event_id: str | None = None) -> dict[str, Any]:
     """A valid ``transfer.reported`` submission (bodies, RU to UA)."""
-    event: dict[str, Any] = {"type": "transfer.reported",
-                             "data": {"round": round_slug, "kind": "bodies", "from": "RU",
-                                      "to": "UA", "count": {"value": value,
-                                                            "qualifier": "exact"},
-                                      "source": SOURCE}}
+    event: dict[str, Any] = {
+        "type": "transfer.reported",
+        "data": {
+            "round": round_slug,
+            "kind": "bodies",
+            "from": "RU",
+            "to": "UA",
+            "count": {"value": value, "qualifier": "exact"},
+            "source": SOURCE,
+        },
+    }
     if event_id:
         event["id"] = event_id
     return event
@@ -82,9 +95,13 @@ def note(text: str, event_id: str | None = None) -> dict[str, Any]:
 def seed(log_dir: Path) -> list[dict[str, Any]]:
     """Fill a fresh log with an agreement, a round, two transfers and a note; return them."""
     init_log(log_dir)
-    events = [agreement("istanbul-2025", "agr-1"), round_("r-2025-06", "istanbul-2025", "rnd-1"),
-              transfer("r-2025-06", 1212, "tr-1"), transfer("r-2025-06", 27, "tr-2"),
-              note("the exchange of prisoners is still ongoing", "note-1")]
+    events = [
+        agreement("istanbul-2025", "agr-1"),
+        round_("r-2025-06", "istanbul-2025", "rnd-1"),
+        transfer("r-2025-06", 1212, "tr-1"),
+        transfer("r-2025-06", 27, "tr-2"),
+        note("the exchange of prisoners is still ongoing", "note-1"),
+    ]
     append(log_dir, events, by="seed")
     return events
 
@@ -94,13 +111,24 @@ def log_bytes(log_dir: Path) -> bytes:
     return log_file(log_dir).read_bytes()
 
 
-def cli(args: Sequence[str], *, env: dict[str, str] | None = None, input: bytes | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+def cli(
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[bytes]:
     """Run the real ``eventlog`` CLI in a subprocess."""
     full_env = {k: v for k, v in os.environ.items() if k != "EVENTLOG_FAILPOINT"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "eventlog.cli", *args], input=input,
-                          capture_output=True, env=full_env, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "eventlog.cli", *args],
+        input=input,
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture

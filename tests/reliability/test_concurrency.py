@@ -31,9 +31,13 @@ def _started(log: Path, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
     workers: list[subprocess.Popen[bytes]] = []
     try:
         for n in range(WORKERS):
-            workers.append(subprocess.Popen(
-                [sys.executable, str(CHILD), "worker", str(log), f"w{n}", str(count)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, str(CHILD), "worker", str(log), f"w{n}", str(count)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+            )
         yield workers
     finally:
         for worker in workers:
@@ -93,8 +97,11 @@ def _published(out: Path) -> tuple[int, dict[str, Any]]:
     try:
         conn.execute("BEGIN")
         seq = read_head(conn).seq
-        views = {"published": totals, "head": read_head(conn),
-                 "rounds": queries.rounds(conn, seq, lines)}
+        views = {
+            "published": totals,
+            "head": read_head(conn),
+            "rounds": queries.rounds(conn, seq, lines),
+        }
         conn.execute("COMMIT")
     finally:
         conn.close()

@@ -40,8 +40,10 @@ def test_failpoint_crash_is_recovered(tmp_path: Path, point: str, size: int) -> 
     for attempt in range(scaled(1)):
         before = log_bytes(log)
         batch = [note(f"crash {attempt}.{i}", f"c{attempt}-{i}") for i in range(size)]
-        crashed = cli(["--log", str(log), "append", str(_write_batch(tmp_path / "b.jsonl", batch))],
-                      env={"EVENTLOG_FAILPOINT": point})
+        crashed = cli(
+            ["--log", str(log), "append", str(_write_batch(tmp_path / "b.jsonl", batch))],
+            env={"EVENTLOG_FAILPOINT": point},
+        )
         assert crashed.returncode == CRASHED, crashed.stderr
         assert crashed.stdout == b"", "nothing may be acknowledged before the crash point"
         after = log_bytes(log)
@@ -58,8 +60,10 @@ def test_failpoint_crash_is_recovered(tmp_path: Path, point: str, size: int) -> 
             assert _ids(log)[-size:] == [e["id"] for e in batch]
 
         quarantined = set((log / QUARANTINE_DIR).glob("*"))
-        nxt = cli(["--log", str(log), "append", "-"],
-                  input=orjson.dumps(note(f"next {attempt}", f"next-{attempt}")))
+        nxt = cli(
+            ["--log", str(log), "append", "-"],
+            input=orjson.dumps(note(f"next {attempt}", f"next-{attempt}")),
+        )
         assert nxt.returncode == 0, nxt.stderr
         recovered = log_bytes(log)
         kept = after[: tail.position.offset]
@@ -85,8 +89,10 @@ def test_failpoint_crash_keeps_a_batch_all_or_nothing(tmp_path: Path, point: str
     log = tmp_path / "log"
     seed(log)
     batch = [note(f"batch {i}", f"b-{i}") for i in range(4)]
-    crashed = cli(["--log", str(log), "append", str(_write_batch(tmp_path / "b.jsonl", batch))],
-                  env={"EVENTLOG_FAILPOINT": point})
+    crashed = cli(
+        ["--log", str(log), "append", str(_write_batch(tmp_path / "b.jsonl", batch))],
+        env={"EVENTLOG_FAILPOINT": point},
+    )
     assert crashed.returncode == CRASHED, crashed.stderr
     nxt = cli(["--log", str(log), "append", "-"], input=orjson.dumps(note("x", "x")))
     assert nxt.returncode == 0, nxt.stderr

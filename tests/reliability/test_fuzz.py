@@ -27,45 +27,129 @@ from reliability.conftest import SOURCE, log_bytes, scaled, seed
 SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 
 BASES: list[dict[str, Any]] = [
-    {"type": "agreement.recorded", "data": {"agreement": "geneva-2025", "title": "Geneva",
-                                            "concluded_on": "2025-07", "place": "Geneva",
-                                            "source": SOURCE}},
-    {"type": "round.recorded", "data": {"round": "r-2025-07", "occurred_on": "2025-07-01",
-                                        "agreement": "istanbul-2025", "label": "second",
-                                        "mediators": ["UAE"], "source": SOURCE}},
-    {"type": "transfer.reported", "data": {"round": "r-2025-06", "kind": "pows", "from": "UA",
-                                           "to": "RU", "count": {"value": 6000,
-                                                                 "qualifier": "at_least"},
-                                           "source": {**SOURCE, "url": "https://example.org/a",
-                                                      "published_on": "2025-06-16",
-                                                      "outlet": "Ukrinform", "quote": "over"}}},
-    {"type": "total.reported", "data": {"kind": "bodies", "from": "RU", "to": "UA",
-                                        "scope": {"agreement": "istanbul-2025"},
-                                        "as_of": "2025-06", "count": {"value": 4800},
-                                        "source": SOURCE}},
-    {"type": "offer.reported", "data": {"kind": "bodies", "from": "RU", "to": "UA",
-                                        "count": {"value": 2239, "qualifier": "exact"},
-                                        "as_of": "2025-06-12", "agreement": "istanbul-2025",
-                                        "source": SOURCE}},
-    {"type": "note.recorded", "data": {"text": "still ongoing", "round": "r-2025-06",
-                                       "kind": "pows", "source": SOURCE}},
-    {"type": "fact.corrected", "data": {"target": "tr-1", "changes": {"count": {"value": 1245}},
-                                        "reason": "updated", "source": SOURCE}},
+    {
+        "type": "agreement.recorded",
+        "data": {
+            "agreement": "geneva-2025",
+            "title": "Geneva",
+            "concluded_on": "2025-07",
+            "place": "Geneva",
+            "source": SOURCE,
+        },
+    },
+    {
+        "type": "round.recorded",
+        "data": {
+            "round": "r-2025-07",
+            "occurred_on": "2025-07-01",
+            "agreement": "istanbul-2025",
+            "label": "second",
+            "mediators": ["UAE"],
+            "source": SOURCE,
+        },
+    },
+    {
+        "type": "transfer.reported",
+        "data": {
+            "round": "r-2025-06",
+            "kind": "pows",
+            "from": "UA",
+            "to": "RU",
+            "count": {"value": 6000, "qualifier": "at_least"},
+            "source": {
+                **SOURCE,
+                "url": "https://example.org/a",
+                "published_on": "2025-06-16",
+                "outlet": "Ukrinform",
+                "quote": "over",
+            },
+        },
+    },
+    {
+        "type": "total.reported",
+        "data": {
+            "kind": "bodies",
+            "from": "RU",
+            "to": "UA",
+            "scope": {"agreement": "istanbul-2025"},
+            "as_of": "2025-06",
+            "count": {"value": 4800},
+            "source": SOURCE,
+        },
+    },
+    {
+        "type": "offer.reported",
+        "data": {
+            "kind": "bodies",
+            "from": "RU",
+            "to": "UA",
+            "count": {"value": 2239, "qualifier": "exact"},
+            "as_of": "2025-06-12",
+            "agreement": "istanbul-2025",
+            "source": SOURCE,
+        },
+    },
+    {
+        "type": "note.recorded",
+        "data": {"text": "still ongoing", "round": "r-2025-06", "kind": "pows", "source": SOURCE},
+    },
+    {
+        "type": "fact.corrected",
+        "data": {
+            "target": "tr-1",
+            "changes": {"count": {"value": 1245}},
+            "reason": "updated",
+            "source": SOURCE,
+        },
+    },
     {"type": "fact.retracted", "data": {"target": "note-1", "reason": "withdrawn"}},
 ]
 
-BAD_VALUES = st.sampled_from([
-    None, True, False, 0, -1, 1.5, -0.0, 2**64, "", " ", "x" * 9000, "2025-13-01", "2025-02-30",
-    "25", "UA", "RU", "XX", "bodies", "soldiers", "istanbul-2025", "r-2025-06", "Not A Slug",
-    "tr-1", "note-1", "agr-1", "ftp://example.org", [], {}, [None], {"value": -5},
-    {"value": True}, {"value": 3, "qualifier": "roughly"}, {"agreement": "nowhere"},
-    {"since": "2022"}, "\u0000", "\ud800".encode("utf-8", "surrogatepass").decode("utf-8",
-                                                                                 "replace"),
-])
+BAD_VALUES = st.sampled_from(
+    [
+        None,
+        True,
+        False,
+        0,
+        -1,
+        1.5,
+        -0.0,
+        2**64,
+        "",
+        " ",
+        "x" * 9000,
+        "2025-13-01",
+        "2025-02-30",
+        "25",
+        "UA",
+        "RU",
+        "XX",
+        "bodies",
+        "soldiers",
+        "istanbul-2025",
+        "r-2025-06",
+        "Not A Slug",
+        "tr-1",
+        "note-1",
+        "agr-1",
+        "ftp://example.org",
+        [],
+        {},
+        [None],
+        {"value": -5},
+        {"value": True},
+        {"value": 3, "qualifier": "roughly"},
+        {"agreement": "nowhere"},
+        {"since": "2022"},
+        "\u0000",
+        "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    ]
+)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
-                                                               max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -111,8 +195,27 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     return event
 
 
-SPLICES = [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1", b"true", b"null", b"\xff\xfe",
-           b"\x00", b'"\\ud800"', b"{", b"}", b"[", b"]", b",", b":", b'"', b"\n", b"\\"]
+SPLICES = [
+    b"NaN",
+    b"Infinity",
+    b"-Infinity",
+    b"1e999",
+    b"-1",
+    b"true",
+    b"null",
+    b"\xff\xfe",
+    b"\x00",
+    b'"\\ud800"',
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b'"',
+    b"\n",
+    b"\\",
+]
 
 
 @st.composite
@@ -123,7 +226,7 @@ def spliced(draw: st.DrawFn) -> bytes:
         at = draw(st.integers(0, len(raw)))
         cut = draw(st.integers(0, 8))
         piece = draw(st.sampled_from(SPLICES) | st.binary(max_size=6))
-        raw = raw[:at] + piece + raw[at + cut:]
+        raw = raw[:at] + piece + raw[at + cut :]
     return raw
 
 
@@ -206,9 +309,10 @@ def test_library_refuses_integers_the_codec_cannot_write(fuzz_log: Path, value: 
     """An integer beyond 64 bits is refused as ``InvalidEvent``, not a ``TypeError`` traceback."""
     event = copy.deepcopy(BASES[2])
     event["data"]["count"]["value"] = value
-    correction = {"type": "fact.corrected",
-                  "data": {"target": "tr-1", "changes": {"count": {"value": value}},
-                           "reason": "typo"}}
+    correction = {
+        "type": "fact.corrected",
+        "data": {"target": "tr-1", "changes": {"count": {"value": value}}, "reason": "typo"},
+    }
     for item in (event, correction):
         before = log_bytes(fuzz_log)
         with pytest.raises(EventLogError):

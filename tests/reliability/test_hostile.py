@@ -26,8 +26,15 @@ from eventlog.store import append, read_tail
 from eventlog.verify import verify
 from reliability.conftest import log_bytes, note
 
-DERIVED = (".lock", ".index.sqlite", ".index.sqlite-journal", ".index.sqlite-wal",
-           ".index.sqlite-shm", ".index.stamp", ".pending")
+DERIVED = (
+    ".lock",
+    ".index.sqlite",
+    ".index.sqlite-journal",
+    ".index.sqlite-wal",
+    ".index.sqlite-shm",
+    ".index.stamp",
+    ".pending",
+)
 
 
 def _snapshot(root: Path) -> dict[str, Any]:
@@ -51,8 +58,11 @@ def _refused(log: Path, root: Path, *, code: int = 1) -> str:
     with pytest.raises(EventLogError):
         append(log, [note("must not land", "refused")])
     assert _snapshot(root) == before
-    result = CliRunner().invoke(main, ["--log", str(log), "append", "-"],
-                                input=orjson.dumps(note("must not land", "refused")))
+    result = CliRunner().invoke(
+        main,
+        ["--log", str(log), "append", "-"],
+        input=orjson.dumps(note("must not land", "refused")),
+    )
     assert isinstance(result.exception, SystemExit), f"traceback: {result.exception!r}"
     assert result.exit_code == code, result.output
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
@@ -75,8 +85,9 @@ def _fail_writes_to(monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...], cod
 
 @pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])
 @pytest.mark.parametrize("names", [(".lock", "events.jsonl"), ("events.jsonl",)])
-def test_read_only_log_is_refused_cleanly(seeded: Path, monkeypatch: pytest.MonkeyPatch,
-                                          code: int, names: tuple[str, ...]) -> None:
+def test_read_only_log_is_refused_cleanly(
+    seeded: Path, monkeypatch: pytest.MonkeyPatch, code: int, names: tuple[str, ...]
+) -> None:
     """A log that cannot be opened for writing (simulated, works as root) is refused cleanly."""
     _fail_writes_to(monkeypatch, names, code)
     assert os.strerror(code) in _refused(seeded, seeded.parent)
@@ -96,8 +107,9 @@ def test_read_only_log_directory_by_chmod(seeded: Path) -> None:
             path.chmod(mode)
 
 
-def _disk_full_after(monkeypatch: pytest.MonkeyPatch, target: Callable[[int], bool],
-                     allowed: int) -> None:
+def _disk_full_after(
+    monkeypatch: pytest.MonkeyPatch, target: Callable[[int], bool], allowed: int
+) -> None:
     """``os.write`` to matching fds writes ``allowed`` bytes in all, then fails with ENOSPC."""
     real_write = os.write
     left = [allowed]
@@ -120,15 +132,16 @@ def _is_file(path: Path) -> Callable[[int], bool]:
             st = os.fstat(fd)
         except OSError:
             return False
-        return path.exists() and (st.st_dev, st.st_ino) == (path.stat().st_dev,
-                                                            path.stat().st_ino)
+        return path.exists() and (st.st_dev, st.st_ino) == (path.stat().st_dev, path.stat().st_ino)
+
     return check
 
 
 @pytest.mark.parametrize("allowed", [0, 1, 100])
 @pytest.mark.parametrize("size", [1, 4])
-def test_full_disk_during_the_write_changes_nothing(seeded: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    allowed: int, size: int) -> None:
+def test_full_disk_during_the_write_changes_nothing(
+    seeded: Path, monkeypatch: pytest.MonkeyPatch, allowed: int, size: int
+) -> None:
     """ENOSPC after a partial write cuts the partial bytes back: clean error, log unchanged."""
     before = log_bytes(seeded)
     _disk_full_after(monkeypatch, _is_file(log_file(seeded)), allowed)
@@ -140,14 +153,21 @@ def test_full_disk_during_the_write_changes_nothing(seeded: Path, monkeypatch: p
     assert verify(seeded).torn_bytes == 0
 
 
-def test_full_disk_while_quarantining_changes_nothing(seeded: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_while_quarantining_changes_nothing(
+    seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ENOSPC while copying a torn tail to quarantine: clean error, torn bytes still in the log."""
     with open(log_file(seeded), "ab") as handle:
         handle.write(b'{"seq":6,"id":"torn')
     before = log_bytes(seeded)
-    _disk_full_after(monkeypatch, lambda fd: not _is_file(log_file(seeded))(fd)
-                     and "quarantine" in os.readlink(f"/proc/self/fd/{fd}"), 3)
+    _disk_full_after(
+        monkeypatch,
+        lambda fd: (
+            not _is_file(log_file(seeded))(fd)
+            and "quarantine" in os.readlink(f"/proc/self/fd/{fd}")
+        ),
+        3,
+    )
     with pytest.raises(LogUnavailable, match="No space left"):
         append(seeded, [note("after torn", "after-torn")])
     assert log_bytes(seeded) == before
@@ -156,8 +176,10 @@ def test_full_disk_while_quarantining_changes_nothing(seeded: Path,
 
 
 def test_index_failure_after_the_durable_write_reports_success(
-        seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A full disk when updating the derived index does not turn a durable append into an error."""
+
     def full(*args: Any, **kwargs: Any) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
@@ -172,6 +194,7 @@ def test_index_failure_after_the_durable_write_reports_success(
 
 def test_unusable_index_is_a_clean_error(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An index that cannot be opened (disk full, read-only) gives a clean error, log unchanged."""
+
     def broken(*args: Any, **kwargs: Any) -> None:
         raise sqlite3.OperationalError("unable to open database file")
 
@@ -193,8 +216,9 @@ def test_log_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     before = _snapshot(tmp_path)
     with pytest.raises(LogUnavailable):
         append(path, [note("x", "x")])
-    result = CliRunner().invoke(main, ["--log", str(path), "append", "-"],
-                                input=orjson.dumps(note("x", "x")))
+    result = CliRunner().invoke(
+        main, ["--log", str(path), "append", "-"], input=orjson.dumps(note("x", "x"))
+    )
     assert result.exit_code == 1, result.output
     assert result.stderr == f"Error: {path}: not a directory\n"
     assert _snapshot(tmp_path) == before
@@ -229,7 +253,8 @@ def test_missing_log_directory_is_refused_and_not_created(tmp_path: Path) -> Non
     with pytest.raises(LogNotFound):
         append(missing, [note("x", "x")])
     for args in (["append", "-"], ["verify"], ["head"], ["show"]):
-        result = CliRunner().invoke(main, ["--log", str(missing), *args],
-                                    input=orjson.dumps(note("x", "x")))
+        result = CliRunner().invoke(
+            main, ["--log", str(missing), *args], input=orjson.dumps(note("x", "x"))
+        )
         assert result.exit_code == 1 and result.stderr.startswith("Error: "), (args, result.output)
     assert not missing.exists()

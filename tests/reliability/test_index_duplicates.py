@@ -28,9 +28,20 @@ def test_duplicate_of_finds_current_facts_only(seeded: Path) -> None:
     original = current["tr-1"]["data"]
     assert _lookup(seeded, "transfer.reported", original) == "tr-1"
     assert _lookup(seeded, "note.recorded", original) is None
-    append(seeded, [{"type": "fact.corrected", "data": {
-        "target": "tr-1", "changes": {"count": {"value": 1213}}, "reason": "r",
-        "source": SOURCE}}])
+    append(
+        seeded,
+        [
+            {
+                "type": "fact.corrected",
+                "data": {
+                    "target": "tr-1",
+                    "changes": {"count": {"value": 1213}},
+                    "reason": "r",
+                    "source": SOURCE,
+                },
+            }
+        ],
+    )
     corrected = {**original, "count": {"value": 1213, "qualifier": "exact"}}
     assert _lookup(seeded, "transfer.reported", original) is None
     assert _lookup(seeded, "transfer.reported", corrected) == "tr-1"

@@ -25,6 +25,9 @@ def test_an_index_of_an_older_layout_is_rebuilt(tmp_path: Path) -> None:
         "CREATE TABLE slugs (kind TEXT, slug TEXT, id TEXT, PRIMARY KEY (kind, slug));"
     )
     db.close()
-    results = append(log, [{"type": "note.recorded", "data": {"text": "after an upgrade",
-                                                               "source": SOURCE}}], by="t")
+    results = append(
+        log,
+        [{"type": "note.recorded", "data": {"text": "after an upgrade", "source": SOURCE}}],
+        by="t",
+    )
     assert [r.status for r in results] == ["appended"]

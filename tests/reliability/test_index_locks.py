@@ -30,12 +30,14 @@ db.close()
 
 def _note(event_id: str) -> dict[str, object]:
     source = {"attributed_to": "t", "party": "other"}
-    return {"type": "note.recorded", "id": event_id,
-            "data": {"text": f"note {event_id}", "source": source}}
+    return {
+        "type": "note.recorded",
+        "id": event_id,
+        "data": {"text": f"note {event_id}", "source": source},
+    }
 
 
-def test_another_process_closing_the_index_leaves_a_kept_connection_its_wal(
-        tmp_path: Path) -> None:
+def test_another_process_closing_the_index_leaves_a_kept_connection_its_wal(tmp_path: Path) -> None:
     """Another process's close of the index never deletes the WAL a kept connection uses."""
     log = tmp_path / "log"
     log.mkdir()
@@ -52,9 +54,11 @@ def test_appends_interleaved_with_exiting_processes_keep_the_index_sound(tmp_pat
     """Appends here between child processes that append and exit keep every index row."""
     log = tmp_path / "log"
     log.mkdir()
-    child = ("import sys; from eventlog.store import append; "
-             "append(sys.argv[1], [{'type': 'note.recorded', 'id': sys.argv[2], 'data': "
-             "{'text': sys.argv[2], 'source': {'attributed_to': 't', 'party': 'other'}}}], by='c')")
+    child = (
+        "import sys; from eventlog.store import append; "
+        "append(sys.argv[1], [{'type': 'note.recorded', 'id': sys.argv[2], 'data': "
+        "{'text': sys.argv[2], 'source': {'attributed_to': 't', 'party': 'other'}}}], by='c')"
+    )
     for n in range(4):
         append(log, [_note(f"p{n}")], by="t")
         subprocess.run([sys.executable, "-c", child, str(log), f"c{n}"], check=True, timeout=60)

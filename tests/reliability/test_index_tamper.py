@@ -29,8 +29,10 @@ RETRACT = {"type": "fact.retracted", "id": "ret-2", "data": {"target": "tr-2", "
 
 
 def _correct(target: str, value: int) -> dict[str, Any]:
-    return {"type": "fact.corrected",
-            "data": {"target": target, "changes": {"count": {"value": value}}, "reason": "r"}}
+    return {
+        "type": "fact.corrected",
+        "data": {"target": target, "changes": {"count": {"value": value}}, "reason": "r"},
+    }
 
 
 REFUSED = {
@@ -38,8 +40,11 @@ REFUSED = {
     "a reused slug": round_("r-2025-06"),
     "a reused id": note("other content", "tr-1"),
 }
-ALLOWED = [transfer("r-2025-06", 9), _correct("tr-1", 1213),
-           note("the exchange of prisoners is still ongoing", "note-1")]
+ALLOWED = [
+    transfer("r-2025-06", 9),
+    _correct("tr-1", 1213),
+    note("the exchange of prisoners is still ongoing", "note-1"),
+]
 
 
 def _log(tmp: Path) -> Path:
@@ -66,8 +71,9 @@ EDITS = {
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 @pytest.mark.parametrize("refused", sorted(REFUSED))
-def test_an_edited_index_admits_nothing_the_log_refuses(tmp_path: Path, edit: str,
-                                                         refused: str) -> None:
+def test_an_edited_index_admits_nothing_the_log_refuses(
+    tmp_path: Path, edit: str, refused: str
+) -> None:
     """The issue's edits: the next append is still refused, and the log still verifies."""
     log = _log(tmp_path)
     _tamper(log, EDITS[edit])
@@ -89,7 +95,8 @@ POSITIVE_EDITS = {
 
 @pytest.mark.parametrize("edit", sorted(POSITIVE_EDITS))
 def test_a_row_that_disagrees_with_its_line_is_caught_even_with_a_forged_stamp(
-        tmp_path: Path, edit: str) -> None:
+    tmp_path: Path, edit: str
+) -> None:
     """Rows an append relies on are checked against the line they name; then it rebuilds."""
     log = _log(tmp_path)
     _tamper(log, POSITIVE_EDITS[edit], forge_stamp=True)
@@ -108,41 +115,59 @@ COLUMNS = {
     "facts": ["digest", "id"],
     "meta": ["k", "v"],
 }
-VALUES = st.one_of(st.integers(-2, 3000), st.sampled_from(
-    ["tr-1", "tr-2", "note-1", "rnd-1", "agr-1", "r-2025-06", "round", "seq", "offset"]),
-    st.binary(min_size=0, max_size=17))
+VALUES = st.one_of(
+    st.integers(-2, 3000),
+    st.sampled_from(
+        ["tr-1", "tr-2", "note-1", "rnd-1", "agr-1", "r-2025-06", "round", "seq", "offset"]
+    ),
+    st.binary(min_size=0, max_size=17),
+)
 EDIT = st.one_of(
     st.tuples(st.just("update"), st.sampled_from(sorted(COLUMNS)), st.data()),
-    st.tuples(st.just("delete"), st.sampled_from(sorted(COLUMNS)), st.data()))
+    st.tuples(st.just("delete"), st.sampled_from(sorted(COLUMNS)), st.data()),
+)
 
 
 def _random_edit(db: sqlite3.Connection, kind: str, table: str, data: st.DataObject) -> None:
-    rows = db.execute(f"SELECT rowid FROM {table}" if table == "meta" else
-                      f"SELECT count(*) FROM {table}").fetchall()
+    rows = db.execute(
+        f"SELECT rowid FROM {table}" if table == "meta" else f"SELECT count(*) FROM {table}"
+    ).fetchall()
     if not rows:
         return
     offset = data.draw(st.integers(0, 20))
     if kind == "delete":
-        db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} LIMIT 1 "
-                   f"OFFSET {offset})" if table == "meta" else
-                   f"DELETE FROM {table} WHERE {COLUMNS[table][0]} IN (SELECT "
-                   f"{COLUMNS[table][0]} FROM {table} LIMIT 1 OFFSET {offset})")
+        db.execute(
+            f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} LIMIT 1 "
+            f"OFFSET {offset})"
+            if table == "meta"
+            else f"DELETE FROM {table} WHERE {COLUMNS[table][0]} IN (SELECT "
+            f"{COLUMNS[table][0]} FROM {table} LIMIT 1 OFFSET {offset})"
+        )
         return
     column = data.draw(st.sampled_from(COLUMNS[table]))
     value = data.draw(VALUES)
     key = COLUMNS[table][0]
     with suppress(sqlite3.IntegrityError):  # a duplicate key: that edit is not possible
-        db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} IN (SELECT {key} FROM "
-                   f"{table} LIMIT 1 OFFSET {offset})", (value,))
+        db.execute(
+            f"UPDATE {table} SET {column} = ? WHERE {key} IN (SELECT {key} FROM "
+            f"{table} LIMIT 1 OFFSET {offset})",
+            (value,),
+        )
 
 
-@settings(max_examples=scaled(30), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(edits=st.lists(EDIT, min_size=1, max_size=4), forge=st.booleans(),
-       attempt=st.sampled_from([*REFUSED.values(), *ALLOWED]))
+@settings(
+    max_examples=scaled(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    edits=st.lists(EDIT, min_size=1, max_size=4),
+    forge=st.booleans(),
+    attempt=st.sampled_from([*REFUSED.values(), *ALLOWED]),
+)
 def test_any_tampering_of_the_index_never_lets_an_append_break_the_log(
-        tmp_path_factory: pytest.TempPathFactory, edits: list[Any], forge: bool,
-        attempt: dict[str, Any]) -> None:
+    tmp_path_factory: pytest.TempPathFactory, edits: list[Any], forge: bool, attempt: dict[str, Any]
+) -> None:
     """Random row edits and deletions (stamp kept or forged): the log always verifies."""
     log = _log(tmp_path_factory.mktemp("tamper"))
     db = sqlite3.connect(log / INDEX_FILE, isolation_level=None)

@@ -37,8 +37,11 @@ def _acked(out: bytes) -> dict[str, int]:
 
 def _kill_one(log: Path, prefix: str, rng: random.Random) -> dict[str, int]:
     """Start a looping appender, let it acknowledge something, SIGKILL it at a random moment."""
-    child = subprocess.Popen([sys.executable, str(CHILD), "loop", str(log), prefix],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), "loop", str(log), prefix],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert child.stdout is not None
     first = child.stdout.readline()  # the child is past its imports and appending
     assert first, child.stderr.read() if child.stderr else b""
@@ -71,7 +74,7 @@ def test_kill9_loop_keeps_every_acknowledged_event(log_dir: Path) -> None:
         if tail.torn:
             torn_seen += 1
             assert "Warning: torn tail" in result.stderr
-            torn = log_file(log_dir).read_bytes()[tail.position.offset:]
+            torn = log_file(log_dir).read_bytes()[tail.position.offset :]
         before = set((log_dir / QUARANTINE_DIR).glob("*")) if tail.torn else set()
 
         done = append(log_dir, [note(f"after kill {kill}", f"after-{kill}")])

@@ -66,7 +66,7 @@ def _torn_then_recovered(log: Path, cut: int) -> tuple[bytes, Callable[[], None]
     """Leave a transfer of 1234 torn after ``cut`` bytes; return it and the recovery append."""
     base = log_bytes(log)
     append(log, [transfer("r-2025-06", 1234, "tr-x")], by="race", now=NOW)
-    line = log_bytes(log)[len(base):]
+    line = log_bytes(log)[len(base) :]
     log_file(log).write_bytes(base + line[:cut])
     index = log / ".index.sqlite"
     index.unlink(missing_ok=True)
@@ -83,7 +83,8 @@ def _held(*contents: bytes) -> set[bytes]:
 
 
 def test_a_reader_never_joins_a_torn_tail_to_what_recovery_wrote(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The issue's case: torn ``...12``, recovered as 5678; no reader ever sees 1278."""
     log = tmp_path / "log"
     seed(log)
@@ -101,11 +102,15 @@ def test_a_reader_never_joins_a_torn_tail_to_what_recovery_wrote(
     assert [r["data"].get("count", {}).get("value") for r in LogReader(log)][-1] == 5678
 
 
-@settings(max_examples=scaled(40), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=scaled(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_every_line_a_racing_reader_returns_was_held_by_the_log(
-        tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     """Whatever the cut, chunk size and moment of the recovery, readers return real lines."""
     log = tmp_path_factory.mktemp("race") / "log"
     seed(log)

@@ -59,14 +59,20 @@ def _cli_verify(log: Path, *args: str) -> tuple[int, str]:
 EDITS: dict[str, tuple[Callable[[Lines], Lines], int]] = {
     "delete": (lambda ls: ls[: TARGET - 1] + ls[TARGET:], TARGET),
     "duplicate": (lambda ls: [*ls[:TARGET], ls[TARGET - 1], *ls[TARGET:]], TARGET + 1),
-    "swap": (lambda ls: [*ls[: TARGET - 1], ls[TARGET], ls[TARGET - 1], *ls[TARGET + 1:]], TARGET),
-    "insert a copy": (lambda ls: [*ls[:TARGET - 1], ls[0], *ls[TARGET - 1:]], TARGET),
-    "insert a forged line": (lambda ls: [*ls[: TARGET - 1], _forge(ls, TARGET, "inserted"),
-                                         *ls[TARGET - 1:]], TARGET + 1),
-    "replace by a forged line": (lambda ls: [*ls[: TARGET - 1], _forge(ls, TARGET, "edited"),
-                                             *ls[TARGET:]], TARGET + 1),
+    "swap": (lambda ls: [*ls[: TARGET - 1], ls[TARGET], ls[TARGET - 1], *ls[TARGET + 1 :]], TARGET),
+    "insert a copy": (lambda ls: [*ls[: TARGET - 1], ls[0], *ls[TARGET - 1 :]], TARGET),
+    "insert a forged line": (
+        lambda ls: [*ls[: TARGET - 1], _forge(ls, TARGET, "inserted"), *ls[TARGET - 1 :]],
+        TARGET + 1,
+    ),
+    "replace by a forged line": (
+        lambda ls: [*ls[: TARGET - 1], _forge(ls, TARGET, "edited"), *ls[TARGET:]],
+        TARGET + 1,
+    ),
     "truncate in the middle of a line": (
-        lambda ls: [*ls[: TARGET - 1], ls[TARGET - 1][:40], *ls[TARGET:]], TARGET),
+        lambda ls: [*ls[: TARGET - 1], ls[TARGET - 1][:40], *ls[TARGET:]],
+        TARGET,
+    ),
 }
 
 

@@ -26,7 +26,7 @@ def pieces(tmp_path: Path) -> tuple[Path, bytes, bytes]:
     seed(log)
     base = log_bytes(log)
     append(log, [note("the last line, about to be torn", "last")])
-    last = log_bytes(log)[len(base):]
+    last = log_bytes(log)[len(base) :]
     return log, base, last
 
 

@@ -26,6 +26,7 @@ def _set(n: int, path: tuple[str, ...], value: Any) -> Edit:
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return edit
 
 
@@ -65,27 +66,35 @@ CASES: dict[str, Callable[[list[dict[str, Any]]], list[Edit]]] = {
     "sound": lambda r: [],
     "schema": lambda r: [_set(200, ("data", "source"), 5)],
     "date after recording": lambda r: [
-        _set(_first_with(r, "occurred_on", 150), ("data", "occurred_on"), "2999-01-01")],
+        _set(_first_with(r, "occurred_on", 150), ("data", "occurred_on"), "2999-01-01")
+    ],
     "reused id": lambda r: [_set(300, ("id",), r[10]["id"])],
-    "rule before schema": lambda r: [_set(120, ("id",), r[10]["id"]),
-                                     _set(250, ("data", "source"), 5)],
-    "schema before rule": lambda r: [_set(120, ("data", "source"), 5),
-                                     _set(250, ("id",), r[10]["id"])],
-    "schema and rule on one line": lambda r: [_set(180, ("id",), r[10]["id"]),
-                                              _set(180, ("data", "source"), 5)],
+    "rule before schema": lambda r: [
+        _set(120, ("id",), r[10]["id"]),
+        _set(250, ("data", "source"), 5),
+    ],
+    "schema before rule": lambda r: [
+        _set(120, ("data", "source"), 5),
+        _set(250, ("id",), r[10]["id"]),
+    ],
+    "schema and rule on one line": lambda r: [
+        _set(180, ("id",), r[10]["id"]),
+        _set(180, ("data", "source"), 5),
+    ],
     "unknown type": lambda r: [_set(90, ("type",), "no.such")],
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_parallel_verify_reports_what_sequential_verify_reports(
-        case: str, sound: list[dict[str, Any]], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    case: str, sound: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Workers over many small ranges give the same outcome as the one-process verify."""
     monkeypatch.setattr(verifypool, "_CHUNK", 4096)  # many ranges, not one
 
     def in_main(*_: object) -> None:
         raise AssertionError("a range was checked in the main process, not by a worker")
+
     records = [dict(r, data=dict(r["data"])) for r in sound]
     for edit in CASES[case](records):
         edit(records)
@@ -99,7 +108,8 @@ def test_parallel_verify_reports_what_sequential_verify_reports(
 
 
 def test_a_broken_chain_after_a_schema_failure_reports_the_schema(
-        sound: list[dict[str, Any]], tmp_path: Path) -> None:
+    sound: list[dict[str, Any]], tmp_path: Path
+) -> None:
     """A worker's schema failure before the main pass's chain failure is the one reported."""
     records = [dict(r, data=dict(r["data"])) for r in sound]
     _set(100, ("data", "source"), 5)(records)

@@ -36,10 +36,16 @@ def _next_line(log: Path, **changes: Any) -> bytes:
     """A line chained to the log's last line (a note), with ``changes`` to its record."""
     last = log_bytes(log).split(b"\n")[-2]
     before = decode(last)
-    record = {"seq": before["seq"] + 1, "id": "later-1", "type": "note.recorded", "v": 2,
-              "data": {"text": "from a later version", "source": before["data"]["source"]},
-              "recorded_at": before["recorded_at"], "recorded_by": "future",
-              "prev": line_hash(last)}
+    record = {
+        "seq": before["seq"] + 1,
+        "id": "later-1",
+        "type": "note.recorded",
+        "v": 2,
+        "data": {"text": "from a later version", "source": before["data"]["source"]},
+        "recorded_at": before["recorded_at"],
+        "recorded_by": "future",
+        "prev": line_hash(last),
+    }
     record.update(changes)
     if "drop" in changes:
         record.pop("drop")
@@ -79,8 +85,9 @@ def test_an_edited_line_inside_the_window_is_refused_by_append(seeded: Path) -> 
     lines = original.split(b"\n")[:-1]
     for number in range(1, len(lines)):  # the last line: only a checkpoint can tell
         edited = list(lines)
-        edited[number - 1] = edited[number - 1].replace(b'"recorded_by":"seed"',
-                                                        b'"recorded_by":"seeD"')
+        edited[number - 1] = edited[number - 1].replace(
+            b'"recorded_by":"seed"', b'"recorded_by":"seeD"'
+        )
         content = b"".join(line + b"\n" for line in edited)
         log_file(seeded).write_bytes(content)
         with pytest.raises(CorruptLog):
@@ -115,9 +122,11 @@ def test_a_dropped_batch_never_comes_back(seeded: Path, monkeypatch: pytest.Monk
 
 def test_a_rejected_append_may_complete_an_earlier_crashed_batch(seeded: Path) -> None:
     """Recovery of a crash runs before the batch is checked: documented, and shown here."""
-    crashed = cli(["--log", str(seeded), "append", "-"],
-                  input=b"\n".join(orjson.dumps(note(f"b{i}", f"b{i}")) for i in range(4)),
-                  env={"EVENTLOG_FAILPOINT": "append.half-write"})
+    crashed = cli(
+        ["--log", str(seeded), "append", "-"],
+        input=b"\n".join(orjson.dumps(note(f"b{i}", f"b{i}")) for i in range(4)),
+        env={"EVENTLOG_FAILPOINT": "append.half-write"},
+    )
     assert crashed.returncode == 70
     with pytest.raises(InvalidEvent):
         append(seeded, [transfer("no-such-round", 1)])
@@ -131,7 +140,8 @@ HOSTILE = {
     "symlink to /dev/zero": lambda path: path.symlink_to("/dev/zero"),
     "directory": lambda path: path.mkdir(),
     "larger than the bound": lambda path: os.truncate(
-        os.open(path, os.O_WRONLY | os.O_CREAT, 0o644) and path, durable.MAX_PENDING + 1),
+        os.open(path, os.O_WRONLY | os.O_CREAT, 0o644) and path, durable.MAX_PENDING + 1
+    ),
 }
 
 
@@ -141,8 +151,9 @@ def test_a_hostile_pending_file_is_refused_naming_it(seeded: Path, case: str) ->
     (seeded / PENDING_FILE).unlink(missing_ok=True)
     HOSTILE[case](seeded / PENDING_FILE)
     before = log_bytes(seeded)
-    result = cli(["--log", str(seeded), "append", "-"], input=orjson.dumps(note("x", "x")),
-                 timeout=30)
+    result = cli(
+        ["--log", str(seeded), "append", "-"], input=orjson.dumps(note("x", "x")), timeout=30
+    )
     assert result.returncode == 1, result.stderr
     stderr = result.stderr.decode()
     assert stderr.startswith("Error: ") and stderr.count("\n") == 1, stderr
@@ -173,7 +184,8 @@ class _CappedOs:
 
 
 def test_quarantine_copies_a_torn_tail_longer_than_one_read(
-        seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Reads that return less than asked still quarantine every torn byte."""
     torn = bytes(range(1, 256)) * 40  # no newline: all of it is torn
     with open(log_file(seeded), "ab") as fh:
@@ -185,7 +197,8 @@ def test_quarantine_copies_a_torn_tail_longer_than_one_read(
 
 
 def test_a_torn_tail_that_cannot_be_copied_whole_is_not_truncated(
-        seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If the copy comes up short, the append fails and the torn bytes stay in the log."""
     with open(log_file(seeded), "ab") as fh:
         fh.write(b"\x01" * 5000)
@@ -198,7 +211,8 @@ def test_a_torn_tail_that_cannot_be_copied_whole_is_not_truncated(
 
 
 def test_quarantine_names_are_unique_with_a_frozen_clock(
-        seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two torn tails at the same offset and the same instant get two quarantine files."""
     monkeypatch.setattr(durable, "utc_stamp", lambda now=None: "2025-06-16T10:00:00.000000Z")
     base = log_bytes(seeded)
@@ -239,8 +253,13 @@ def test_files_are_created_without_group_or_other_write_under_umask_000(tmp_path
     log = tmp_path / "log"
     subprocess.run([sys.executable, "-c", _UMASK_SCRIPT, str(log)], check=True, umask=0)
     paths = [log, *log.rglob("*")]
-    assert {p.name for p in paths} >= {"events.jsonl", ".lock", ".pending", ".index.sqlite",
-                                       QUARANTINE_DIR}
+    assert {p.name for p in paths} >= {
+        "events.jsonl",
+        ".lock",
+        ".pending",
+        ".index.sqlite",
+        QUARANTINE_DIR,
+    }
     loose = {p.name: oct(p.stat().st_mode & 0o777) for p in paths if p.stat().st_mode & 0o022}
     assert loose == {}
 
@@ -300,8 +319,10 @@ def test_changes_nested_256_deep_are_one_error_line(seeded: Path) -> None:
     for _ in range(300):
         inner["a"] = {}
         inner = inner["a"]
-    event = {"type": "fact.corrected",
-             "data": {"target": "note-1", "changes": {"text": deep}, "reason": "deep"}}
+    event = {
+        "type": "fact.corrected",
+        "data": {"target": "note-1", "changes": {"text": deep}, "reason": "deep"},
+    }
     before = log_bytes(seeded)
     with pytest.raises(InvalidEvent) as caught:
         append(seeded, [event])
@@ -339,10 +360,15 @@ def test_dry_run_against_a_missing_log_file_creates_nothing(tmp_path: Path) -> N
 def test_a_repeat_is_exists_whatever_expect_seq_says(seeded: Path) -> None:
     """Retrying an acknowledged event with a stale ``expect_seq`` reports it as existing."""
     lines = log_bytes(seeded).split(b"\n")
-    results = append(seeded, [note("the exchange of prisoners is still ongoing", "note-1")],
-                     by="other", expect_seq=2)
+    results = append(
+        seeded,
+        [note("the exchange of prisoners is still ongoing", "note-1")],
+        by="other",
+        expect_seq=2,
+    )
     assert [(r.seq, r.status, r.prev, r.hash) for r in results] == [
-        (5, "exists", line_hash(lines[3]), line_hash(lines[4]))]
+        (5, "exists", line_hash(lines[3]), line_hash(lines[4]))
+    ]
 
 
 def test_init_log_directory_mode(tmp_path: Path) -> None:
@@ -355,11 +381,15 @@ def test_init_log_directory_mode(tmp_path: Path) -> None:
     assert (tmp_path / "log").stat().st_mode & 0o022 == 0
 
 
-@settings(max_examples=scaled(40), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=scaled(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_a_random_journal_never_adds_an_event_nobody_appended(
-        tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     """Whatever ``.pending`` holds (noise, a plausible header, a stale batch), no phantom lines."""
     log = tmp_path_factory.mktemp("journal") / "log"
     seed(log)
@@ -367,8 +397,11 @@ def test_a_random_journal_never_adds_an_event_nobody_appended(
     body = data.draw(st.binary(max_size=600), label="body")
     offset = data.draw(st.integers(0, size + 10), label="offset")
     digest = data.draw(st.sampled_from([hashlib.sha256(body).hexdigest(), "0" * 64]))
-    header = data.draw(st.sampled_from([b"", b"%d\n" % offset,
-                                        b"%d %d %s\n" % (offset, len(body), digest.encode())]))
+    header = data.draw(
+        st.sampled_from(
+            [b"", b"%d\n" % offset, b"%d %d %s\n" % (offset, len(body), digest.encode())]
+        )
+    )
     (log / PENDING_FILE).write_bytes(header + body)
     append(log, [note("the only new event", "only")])
     assert [r["id"] for r in LogReader(log)][-2:] == ["note-1", "only"]

@@ -37,8 +37,9 @@ def test_keygen_writes_a_0600_c2sp_key_and_prints_its_verifier(tmp_path: Path, c
     assert result.stdout == str(signer.verifier) + "\n"
 
 
-def test_keygen_refuses_to_overwrite_or_write_into_the_log(tmp_path: Path, cli: Cli,
-                                                           log_dir: Path) -> None:
+def test_keygen_refuses_to_overwrite_or_write_into_the_log(
+    tmp_path: Path, cli: Cli, log_dir: Path
+) -> None:
     """An existing file is never overwritten, and no key goes inside the log directory."""
     out = tmp_path / "k.key"
     out.write_text("precious")
@@ -62,14 +63,16 @@ def test_init_sets_the_origin(tmp_path: Path, cli: Cli) -> None:
     from click.testing import CliRunner
 
     from eventlog.cli import main
+
     new = tmp_path / "new"
     result = CliRunner().invoke(main, ["--log", str(new), "init", "--origin", "a.example/x"])
     assert result.exit_code == 0
     assert (new / "origin").read_text() == "a.example/x\n"
 
 
-def test_checkpoint_signs_the_logs_tree_and_keeps_it(cli: Cli, log_dir: Path,
-                                                     key_file: Path, signer: Signer) -> None:
+def test_checkpoint_signs_the_logs_tree_and_keeps_it(
+    cli: Cli, log_dir: Path, key_file: Path, signer: Signer
+) -> None:
     """The printed checkpoint is origin, size and the RFC 9162 root, signed, kept in a file."""
     result = cli("checkpoint", "--key", str(key_file))
     assert result.exit_code == 0, result.output
@@ -91,8 +94,9 @@ def test_a_kept_checkpoint_is_never_rewritten(cli: Cli, log_dir: Path, key_file:
     assert (kept.read_bytes(), kept.stat().st_ino) == before
 
 
-def test_checkpoint_needs_an_origin_and_the_archives_key(tmp_path: Path, cli: Cli,
-                                                         log_dir: Path, key_file: Path) -> None:
+def test_checkpoint_needs_an_origin_and_the_archives_key(
+    tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """Another key than archive.vkey's is refused; so is a log without origin."""
     cli("checkpoint", "--key", str(key_file))
     other = tmp_path / "other.key"
@@ -118,22 +122,25 @@ def _proof_files(tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path) -> tup
     return proof, line
 
 
-def test_a_proof_checks_with_only_the_line_and_the_key(tmp_path: Path, cli: Cli, log_dir: Path,
-                                                      key_file: Path) -> None:
+def test_a_proof_checks_with_only_the_line_and_the_key(
+    tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """check-proof accepts the proof, the line and the verifier key (text or file), no log."""
     proof, line = _proof_files(tmp_path, cli, log_dir, key_file)
     assert proof.read_text().startswith("c2sp.org/tlog-proof@v1\nindex 2\n")
     vkey = (log_dir / "archive.vkey").read_text().strip()
     elsewhere = Path(tmp_path / "nolog")
     for key in (vkey, str(log_dir / "archive.vkey")):
-        result = cli("--log", str(elsewhere), "check-proof", str(proof), "--line", str(line),
-                     "--vkey", key)
+        result = cli(
+            "--log", str(elsewhere), "check-proof", str(proof), "--line", str(line), "--vkey", key
+        )
         assert result.exit_code == 0, result.output
         assert result.stdout == f"OK: seq 3 is in {ORIGIN} at size 11\n"
 
 
-def test_oversized_or_endless_inputs_are_one_error_line(tmp_path: Path, cli: Cli, log_dir: Path,
-                                                        key_file: Path) -> None:
+def test_oversized_or_endless_inputs_are_one_error_line(
+    tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """A proof, line or checkpoint file over 1 MiB, or /dev/zero, is refused without reading
     it whole: one Error line, exit 1."""
     proof, line = _proof_files(tmp_path, cli, log_dir, key_file)
@@ -150,8 +157,9 @@ def test_oversized_or_endless_inputs_are_one_error_line(tmp_path: Path, cli: Cli
         one_error(cli("prove", "3", "--checkpoint", bad), too_big)
 
 
-def test_a_proof_fails_on_any_changed_byte(tmp_path: Path, cli: Cli, log_dir: Path,
-                                           key_file: Path) -> None:
+def test_a_proof_fails_on_any_changed_byte(
+    tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """A flipped byte in the path, the root, the signature or the line: exit 1, one Error line."""
     proof, line = _proof_files(tmp_path, cli, log_dir, key_file)
     vkey = str(log_dir / "archive.vkey")
@@ -161,18 +169,21 @@ def test_a_proof_fails_on_any_changed_byte(tmp_path: Path, cli: Cli, log_dir: Pa
 
     def check(content: str, expected: str, line_file: Path = line) -> None:
         bad.write_text(content)
-        one_error(cli("check-proof", str(bad), "--line", str(line_file), "--vkey", vkey),
-                  expected)
+        one_error(cli("check-proof", str(bad), "--line", str(line_file), "--vkey", vkey), expected)
 
     hash_line = lines[2]
-    check(text.replace(hash_line, ("B" if hash_line[0] != "B" else "C") + hash_line[1:], 1),
-          "inclusion")
+    check(
+        text.replace(hash_line, ("B" if hash_line[0] != "B" else "C") + hash_line[1:], 1),
+        "inclusion",
+    )
     root = lines[-4]
     flipped_root = ("A" if root[0] != "A" else "B") + root[1:]
     check(text.replace(root, flipped_root), "no valid signature")
     sig = lines[-2]
-    check(text.replace(sig, sig[:-6] + ("A" if sig[-6] != "A" else "B") + sig[-5:]),
-          "no valid signature")
+    check(
+        text.replace(sig, sig[:-6] + ("A" if sig[-6] != "A" else "B") + sig[-5:]),
+        "no valid signature",
+    )
     changed = tmp_path / "changed.json"
     changed.write_bytes(line.read_bytes().replace(b"Talks 3", b"Talks 4"))
     check(text, "inclusion", changed)
@@ -183,9 +194,9 @@ def test_a_proof_fails_on_any_changed_byte(tmp_path: Path, cli: Cli, log_dir: Pa
     check("garbage\n", "proof")
 
 
-def test_consistency_between_checkpoints_checks_without_the_log(tmp_path: Path, cli: Cli,
-                                                                log_dir: Path,
-                                                                key_file: Path) -> None:
+def test_consistency_between_checkpoints_checks_without_the_log(
+    tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """prove --consistency OLD NEW prints base64 lines that check-consistency accepts."""
     _proof_files(tmp_path, cli, log_dir, key_file)
     assert "2 signed checkpoints hold" in cli("verify").stdout
@@ -204,12 +215,15 @@ def test_consistency_between_checkpoints_checks_without_the_log(tmp_path: Path, 
     proof.write_text(result.stdout.replace(first, ("Q" if first[0] != "Q" else "R") + first[1:]))
     one_error(cli("check-consistency", old, new, str(proof), "--vkey", vkey), "consistency")
     stranger = Signer.generate(ORIGIN).verifier
-    one_error(cli("check-consistency", old, new, str(proof), "--vkey", str(stranger)),
-              "no valid signature")
+    one_error(
+        cli("check-consistency", old, new, str(proof), "--vkey", str(stranger)),
+        "no valid signature",
+    )
 
 
-def test_verify_checks_kept_checkpoints_and_ignores_witness_lines(cli: Cli, log_dir: Path,
-                                                                  key_file: Path) -> None:
+def test_verify_checks_kept_checkpoints_and_ignores_witness_lines(
+    cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """verify reports the checkpoints that hold; a cosignature by an unknown key is ignored."""
     cli("checkpoint", "--key", str(key_file))
     kept = log_dir / "checkpoints" / "5.checkpoint"
@@ -232,8 +246,9 @@ def _rewrite(log_dir: Path, seq: int, old: bytes, new: bytes) -> None:
     (log_dir / "events.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
 
 
-def test_a_rewritten_and_rechained_history_is_caught(cli: Cli, log_dir: Path,
-                                                     key_file: Path) -> None:
+def test_a_rewritten_and_rechained_history_is_caught(
+    cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """Rewriting line 2 and re-chaining passes the chain check but not the kept checkpoint."""
     cli("checkpoint", "--key", str(key_file))
     _rewrite(log_dir, 2, b"Talks 2", b"Talks 9")
@@ -264,8 +279,9 @@ def test_a_tampered_tree_store_is_never_signed(cli: Cli, log_dir: Path, key_file
     db.close()
     result = cli("checkpoint", "--key", str(key_file))
     assert result.exit_code == 0, result.output
-    assert CheckpointBody.parse(Note.parse(result.stdout).text).root == \
-        tree_root(log_lines(log_dir))
+    assert CheckpointBody.parse(Note.parse(result.stdout).text).root == tree_root(
+        log_lines(log_dir)
+    )
     proof = cli("prove", "1", "--checkpoint", str(log_dir / "checkpoints" / "9.checkpoint"))
     assert proof.exit_code == 0, proof.output
 
@@ -294,14 +310,16 @@ def test_init_refuses_a_bad_origin_before_creating_anything(tmp_path: Path) -> N
     from click.testing import CliRunner
 
     from eventlog.cli import main
+
     new = tmp_path / "new"
     result = CliRunner().invoke(main, ["--log", str(new), "init", "--origin", "a b"])
     one_error(result, "origin")
     assert not new.exists()
 
 
-def test_appends_leave_the_tree_to_be_caught_up_by_readers(cli: Cli, log_dir: Path,
-                                                           key_file: Path) -> None:
+def test_appends_leave_the_tree_to_be_caught_up_by_readers(
+    cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """An append does not touch the tree store; prove brings it to the log's tail and tree."""
     from eventlog.merkle import Frontier
     from eventlog.reader import log_file
@@ -314,23 +332,27 @@ def test_appends_leave_the_tree_to_be_caught_up_by_readers(cli: Cli, log_dir: Pa
         position = store.position()
         assert position is not None and position.seq == 5
     cli("checkpoint", "--key", str(key_file))
-    assert cli("prove", "7", "--checkpoint",
-               str(log_dir / "checkpoints" / "8.checkpoint")).exit_code == 0
+    assert (
+        cli("prove", "7", "--checkpoint", str(log_dir / "checkpoints" / "8.checkpoint")).exit_code
+        == 0
+    )
     with TreeStore(log_dir) as store:
         assert store.position() == read_tail(log_file(log_dir)).position
         assert Frontier.of(8, store.node).root() == tree_root(log_lines(log_dir))
 
 
-def test_a_deleted_or_garbled_tree_store_is_rebuilt(cli: Cli, log_dir: Path,
-                                                    key_file: Path) -> None:
+def test_a_deleted_or_garbled_tree_store_is_rebuilt(
+    cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """With .tree.sqlite deleted, replaced by garbage or damaged in place, it is rebuilt."""
     cli("checkpoint", "--key", str(key_file))
     (log_dir / TREE_FILE).unlink()
     add_events(log_dir, 6, 2)
     result = cli("checkpoint", "--key", str(key_file))
     assert result.exit_code == 0, result.output
-    assert CheckpointBody.parse(Note.parse(result.stdout).text).root == \
-        tree_root(log_lines(log_dir))
+    assert CheckpointBody.parse(Note.parse(result.stdout).text).root == tree_root(
+        log_lines(log_dir)
+    )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{log_dir / TREE_FILE}{suffix}").unlink(missing_ok=True)
     (log_dir / TREE_FILE).write_bytes(b"not a database" * 100)
@@ -358,19 +380,23 @@ def test_a_missing_verifier_key_stops_signing(cli: Cli, log_dir: Path, key_file:
     one_error(cli("verify"), "no verifier key")
 
 
-def test_errors_leave_the_log_unchanged(tmp_path: Path, cli: Cli, log_dir: Path,
-                                        key_file: Path) -> None:
+def test_errors_leave_the_log_unchanged(
+    tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """Refused proofs and checkpoints do not change events.jsonl by a byte."""
     cli("checkpoint", "--key", str(key_file))
     before = (log_dir / "events.jsonl").read_bytes()
     bad_key = tmp_path / "bad.key"
     bad_key.write_text("PRIVATE+KEY+nonsense\n")
     one_error(cli("checkpoint", "--key", str(bad_key)), "private key")
-    one_error(cli("prove", "99", "--checkpoint", str(log_dir / "checkpoints" / "5.checkpoint")),
-              "not in the checkpoint")
+    one_error(
+        cli("prove", "99", "--checkpoint", str(log_dir / "checkpoints" / "5.checkpoint")),
+        "not in the checkpoint",
+    )
     forged = tmp_path / "forged.checkpoint"
-    forged.write_text((log_dir / "checkpoints" / "5.checkpoint").read_text().replace("\n5\n",
-                                                                                  "\n4\n"))
+    forged.write_text(
+        (log_dir / "checkpoints" / "5.checkpoint").read_text().replace("\n5\n", "\n4\n")
+    )
     one_error(cli("prove", "1", "--checkpoint", str(forged)), "no valid signature")
     assert (log_dir / "events.jsonl").read_bytes() == before
 
@@ -388,8 +414,9 @@ def _make_hostile(path: Path, kind: str) -> None:
         path.symlink_to("/dev/zero")
 
 
-def test_hostile_origin_key_or_checkpoint_files_are_one_error_line(cli: Cli, log_dir: Path,
-                                                                    key_file: Path) -> None:
+def test_hostile_origin_key_or_checkpoint_files_are_one_error_line(
+    cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """origin, archive.vkey or a kept checkpoint that is not UTF-8, a FIFO, a symlink to
     /dev/zero or over 64 KiB: verify exits 1 with one Error line naming it, no hang."""
     cli("checkpoint", "--key", str(key_file))

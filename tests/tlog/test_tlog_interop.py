@@ -41,15 +41,16 @@ def test_they_verify_our_checkpoints(cli: Cli, log_dir: Path, key_file: Path) ->
     old, new = _two_checkpoints(cli, log_dir, key_file)
     vkey = aics.parse_vkey((log_dir / "archive.vkey").read_text().strip())
     for path, size in ((old, 5), (new, 13)):
-        result = aics.verify_checkpoint(aics.parse_note(path.read_bytes()), vkey,
-                                        expected_origin=ORIGIN)
+        result = aics.verify_checkpoint(
+            aics.parse_note(path.read_bytes()), vkey, expected_origin=ORIGIN
+        )
         assert result.ok and result.log_ok and result.size == size, result.error
         assert result.root == tree_root(log_lines(log_dir)[:size])
 
 
-def test_they_verify_our_inclusion_and_consistency_proofs(tmp_path: Path, cli: Cli,
-                                                          log_dir: Path,
-                                                          key_file: Path) -> None:
+def test_they_verify_our_inclusion_and_consistency_proofs(
+    tmp_path: Path, cli: Cli, log_dir: Path, key_file: Path
+) -> None:
     """Every inclusion proof at a checkpoint, and the consistency proof, verify in aics-tlog."""
     old, new = _two_checkpoints(cli, log_dir, key_file)
     lines = log_lines(log_dir)
@@ -72,11 +73,11 @@ def test_their_tree_and_proofs_match_ours(log_dir: Path) -> None:
         root = theirs.root(n)
         assert root == tree_root(lines[:n])
         for i in range(n):
-            assert verify_inclusion(aics.leaf_hash(lines[i]), i, n,
-                                    theirs.inclusion_proof(i, n), root)
+            assert verify_inclusion(
+                aics.leaf_hash(lines[i]), i, n, theirs.inclusion_proof(i, n), root
+            )
         for m in range(1, n + 1):
-            assert verify_consistency(m, n, theirs.root(m), root,
-                                      theirs.consistency_proof(m, n))
+            assert verify_consistency(m, n, theirs.root(m), root, theirs.consistency_proof(m, n))
 
 
 def test_we_verify_their_signed_checkpoints_and_proofs(tmp_path: Path, log_dir: Path) -> None:
@@ -96,8 +97,9 @@ def test_we_verify_their_signed_checkpoints_and_proofs(tmp_path: Path, log_dir: 
         assert (body.size, seq) == (5, i + 1)
     bigger = aics.MerkleTree([*lines, b'{"seq":6}'])
     newer = aics.sign_checkpoint(aics.Checkpoint(ORIGIN, 6, bigger.root()), private, ORIGIN)
-    proof = "".join(base64.b64encode(h).decode() + "\n"
-                    for h in bigger.consistency_proof(5, 6)).encode()
+    proof = "".join(
+        base64.b64encode(h).decode() + "\n" for h in bigger.consistency_proof(5, 6)
+    ).encode()
     old, new = check_consistency(note.to_bytes(), newer.to_bytes(), proof, vkey)
     assert (old.size, new.size) == (5, 6)
 
@@ -106,7 +108,8 @@ def test_they_refuse_what_we_refuse(cli: Cli, log_dir: Path, key_file: Path) -> 
     """A checkpoint signed by another key fails in both implementations."""
     old, _ = _two_checkpoints(cli, log_dir, key_file)
     stranger = Signer.generate(ORIGIN).verifier
-    result = aics.verify_checkpoint(aics.parse_note(old.read_bytes()),
-                                    aics.parse_vkey(str(stranger)))
+    result = aics.verify_checkpoint(
+        aics.parse_note(old.read_bytes()), aics.parse_vkey(str(stranger))
+    )
     assert not result.ok
     assert not Note.parse(old.read_bytes()).verified_by(stranger)

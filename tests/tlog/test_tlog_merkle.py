@@ -71,8 +71,9 @@ def ref_proof(m: int, d: list[bytes]) -> list[bytes]:
     return [] if m in (0, len(d)) else ref_subproof(m, d, True)
 
 
-def ref_verify_inclusion(leaf: bytes, index: int, size: int, path: list[bytes],
-                         root: bytes) -> bool:
+def ref_verify_inclusion(
+    leaf: bytes, index: int, size: int, path: list[bytes], root: bytes
+) -> bool:
     """RFC 9162 2.1.3.2, step by step."""
     if index >= size:
         return False
@@ -91,8 +92,9 @@ def ref_verify_inclusion(leaf: bytes, index: int, size: int, path: list[bytes],
     return sn == 0 and r == root
 
 
-def ref_verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
-                           proof: list[bytes]) -> bool:
+def ref_verify_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: list[bytes]
+) -> bool:
     """RFC 9162 2.1.4.2, step by step (sizes 0 < first < second)."""
     if first & (first - 1) == 0:
         proof = [first_root, *proof]
@@ -123,7 +125,7 @@ def store_of(tmp: Path, lines: list[bytes]) -> TreeStore:
     store.reset()
     pos, seq, offset = EMPTY, 0, 0
     for start in range(0, len(lines), 7):  # batches of up to 7 lines
-        batch = lines[start:start + 7]
+        batch = lines[start : start + 7]
         seq += len(batch)
         offset += sum(len(b) + 1 for b in batch)
         after = Position(seq, offset, hashlib.sha256(batch[-1]).hexdigest())
@@ -136,13 +138,14 @@ logs = st.lists(st.binary(min_size=0, max_size=40), min_size=1, max_size=64)
 
 
 def flipped(data: bytes, i: int) -> bytes:
-    return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+    return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
 
 
 @settings(max_examples=8, deadline=None)
 @given(lines=logs)
-def test_every_inclusion_proof_at_every_size_verifies(tmp_path_factory: pytest.TempPathFactory,
-                                                     lines: list[bytes]) -> None:
+def test_every_inclusion_proof_at_every_size_verifies(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes]
+) -> None:
     """Every leaf's proof at every size equals RFC 9162's PATH and verifies in both verifiers."""
     store = store_of(tmp_path_factory.mktemp("t"), lines)
     for size in range(1, len(lines) + 1):
@@ -159,7 +162,8 @@ def test_every_inclusion_proof_at_every_size_verifies(tmp_path_factory: pytest.T
 @settings(max_examples=8, deadline=None)
 @given(lines=logs)
 def test_every_consistency_proof_between_sizes_verifies(
-        tmp_path_factory: pytest.TempPathFactory, lines: list[bytes]) -> None:
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes]
+) -> None:
     """Every pair of sizes m <= n gets RFC 9162's PROOF(m, n), and it verifies in both."""
     store = store_of(tmp_path_factory.mktemp("t"), lines)
     roots = [ref_mth(lines[:n]) for n in range(len(lines) + 1)]
@@ -181,11 +185,13 @@ def test_all_sizes_up_to_64_against_the_reference(tmp_path: Path) -> None:
         root = ref_mth(lines[:n])
         assert tree_root(lines[:n]) == root
         for i in range(n):
-            assert ref_verify_inclusion(ref_leaf(lines[i]), i, n,
-                                        inclusion_path(i, n, store.node), root)
+            assert ref_verify_inclusion(
+                ref_leaf(lines[i]), i, n, inclusion_path(i, n, store.node), root
+            )
         for m in range(1, n):
-            assert ref_verify_consistency(m, n, ref_mth(lines[:m]), root,
-                                          consistency_path(m, n, store.node))
+            assert ref_verify_consistency(
+                m, n, ref_mth(lines[:m]), root, consistency_path(m, n, store.node)
+            )
     store.close()
 
 
@@ -196,8 +202,9 @@ def test_empty_tree_root_is_the_hash_of_nothing() -> None:
 
 @settings(max_examples=10, deadline=None)
 @given(lines=st.lists(st.binary(max_size=20), min_size=2, max_size=40), data=st.data())
-def test_a_flipped_byte_in_a_proof_root_or_line_fails(lines: list[bytes],
-                                                      data: st.DataObject) -> None:
+def test_a_flipped_byte_in_a_proof_root_or_line_fails(
+    lines: list[bytes], data: st.DataObject
+) -> None:
     """Flipping any byte of an inclusion or consistency proof, a root or the line fails it."""
     n = len(lines)
     nodes = _nodes(lines)
@@ -207,7 +214,7 @@ def test_a_flipped_byte_in_a_proof_root_or_line_fails(lines: list[bytes],
     assert verify_inclusion(leaf, i, n, path, root)
     for j, h in enumerate(path):
         for b in range(32):
-            bad = [*path[:j], flipped(h, b), *path[j + 1:]]
+            bad = [*path[:j], flipped(h, b), *path[j + 1 :]]
             assert not verify_inclusion(leaf, i, n, bad, root)
     for b in range(32):
         assert not verify_inclusion(leaf, i, n, path, flipped(root, b))
@@ -219,7 +226,7 @@ def test_a_flipped_byte_in_a_proof_root_or_line_fails(lines: list[bytes],
     assert verify_consistency(m, n, old, root, proof)
     for j, h in enumerate(proof):
         for b in range(32):
-            bad = [*proof[:j], flipped(h, b), *proof[j + 1:]]
+            bad = [*proof[:j], flipped(h, b), *proof[j + 1 :]]
             assert not verify_consistency(m, n, old, root, bad)
     for b in range(32):
         assert not verify_consistency(m, n, flipped(old, b), root, proof)
@@ -228,7 +235,8 @@ def test_a_flipped_byte_in_a_proof_root_or_line_fails(lines: list[bytes],
 
 def _nodes(lines: list[bytes]):  # type: ignore[no-untyped-def]
     def nodes(level: int, idx: int) -> bytes:
-        return ref_mth(lines[idx << level:(idx + 1) << level])
+        return ref_mth(lines[idx << level : (idx + 1) << level])
+
     return nodes
 
 
@@ -246,7 +254,8 @@ def test_proofs_for_impossible_sizes_are_refused() -> None:
 @settings(max_examples=6, deadline=None)
 @given(batches=st.lists(st.integers(1, 9), min_size=1, max_size=12))
 def test_a_store_caught_up_after_any_appends_holds_the_tree(
-        tmp_path_factory: pytest.TempPathFactory, batches: list[int]) -> None:
+    tmp_path_factory: pytest.TempPathFactory, batches: list[int]
+) -> None:
     """Events appended in any batches, the store caught up after each: the RFC 9162 tree."""
     from tlog_helpers import add_events, log_lines
 
@@ -268,5 +277,6 @@ def test_a_store_caught_up_after_any_appends_holds_the_tree(
             root = ref_mth(lines[:n])
             assert Frontier.of(n, store.node).root() == root
             for i in range(n):
-                assert ref_verify_inclusion(ref_leaf(lines[i]), i, n,
-                                            inclusion_path(i, n, store.node), root)
+                assert ref_verify_inclusion(
+                    ref_leaf(lines[i]), i, n, inclusion_path(i, n, store.node), root
+                )

@@ -13,10 +13,17 @@ ORIGIN = "repatriation-archive.example/log"
 
 def agreements(start: int, count: int) -> list[dict[str, Any]]:
     """``count`` valid submissions (agreements) numbered from ``start``."""
-    return [{"type": "agreement.recorded",
-             "data": {"agreement": f"agr-{n}", "title": f"Talks {n}",
-                      "source": {"attributed_to": "Coordination Headquarters", "party": "UA"}}}
-            for n in range(start, start + count)]
+    return [
+        {
+            "type": "agreement.recorded",
+            "data": {
+                "agreement": f"agr-{n}",
+                "title": f"Talks {n}",
+                "source": {"attributed_to": "Coordination Headquarters", "party": "UA"},
+            },
+        }
+        for n in range(start, start + count)
+    ]
 
 
 def add_events(log_dir: Path, start: int, count: int) -> None:
