@@ -10,63 +10,24 @@ modules add their commands with ``main.add_command`` (see ``register``).
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from eventlog import catalog, cli_tlog
-from eventlog.cli_common import by_option, dry_run_option, expect_option, fail, one_line
-
-EXIT_USAGE, EXIT_PIPE = 2, 141
-
-
-def _closed_pipe() -> NoReturn:
-    # Whatever is still buffered cannot be written either: point stdout at /dev/null
-    # so that the interpreter's final flush does not print a second error.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(EXIT_PIPE)
+from eventlog.cli_boundary import BoundaryGroup, fail
+from eventlog.cli_common import by_option, dry_run_option, expect_option
 
 
-class _Group(click.Group):
-    """The one error boundary: library exceptions, OSError and usage errors."""
+class _Group(BoundaryGroup):
+    """The one error boundary: each library exception carries its exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def convert(self, exc: Exception) -> tuple[str, int] | None:
         from eventlog.errors import EventLogError
 
-        try:
-            return super().invoke(ctx)
-        except EventLogError as exc:
-            fail(str(exc), exc.exit_code)
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:
-                _closed_pipe()
-            where = f"{exc.filename}: " if exc.filename else ""
-            fail(f"{where}{exc.strerror or exc}")
-
-    def main(
-        self,
-        args: Any = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, False, **extra)
-        try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
-        except click.ClickException as exc:  # one line, and a hint where one helps
-            click.echo(f"Error: {one_line(' '.join(exc.format_message().split()))}", err=True)
-            if isinstance(exc, click.UsageError) and exc.ctx is not None:
-                click.echo(f"Try '{exc.ctx.command_path} -h' for help.", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            fail("aborted")
-        sys.exit(code if isinstance(code, int) else 0)
+        return (str(exc), exc.exit_code) if isinstance(exc, EventLogError) else None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

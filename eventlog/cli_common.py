@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from eventlog import catalog
-
-
-def one_line(message: str) -> str:
-    """The message with control characters (newlines in a submitted key...) escaped."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """One ``Error:`` line on stderr and the exit code."""
-    click.echo(f"Error: {one_line(message)}", err=True)
-    sys.exit(code)
-
+from eventlog.cli_boundary import fail, one_line
 
 by_option = click.option("--by", help="Who records it (default $EVENTLOG_USER, else the OS user).")
 expect_option = click.option(

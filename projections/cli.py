@@ -10,15 +10,14 @@ inside the commands so that ``--help`` stays fast.
 
 from __future__ import annotations
 
-import errno
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from eventlog.cli_boundary import BoundaryGroup
 
 if TYPE_CHECKING:
     import sqlite3
@@ -28,72 +27,25 @@ if TYPE_CHECKING:
 DEFAULT_OUT = "build/projections"
 
 
-@contextmanager
-def reported() -> Iterator[None]:
-    """The one error boundary: library errors, OSError and a damaged store become one
-    ``Error:`` line with the exit code the error carries."""
-    import sqlite3
+class _Group(BoundaryGroup):
+    """The one error boundary: library errors (which carry their exit code) and a
+    store SQLite cannot read; OSError, usage errors and closed pipes as eventlog's."""
 
-    from eventlog.errors import EventLogError
-    from projections.errors import ProjectionError
+    def convert(self, exc: Exception) -> tuple[str, int] | None:
+        import sqlite3
 
-    try:
-        yield
-    except (ProjectionError, EventLogError) as exc:
-        _fail(str(exc), exc.exit_code)
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            _closed_pipe()
-        _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
-    except sqlite3.Error as exc:
-        _fail(
-            f"the store cannot be used ({type(exc).__name__}); rerun `projections rebuild --full`",
-            1,
-        )
+        from eventlog.errors import EventLogError
+        from projections.errors import ProjectionError
 
-
-EXIT_PIPE = 141
-"""A reader that closed the pipe early (``| head``): quiet, with the shell's usual code."""
-
-
-def _closed_pipe() -> None:
-    # whatever is still buffered cannot be written either: the final flush goes nowhere
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(EXIT_PIPE)
-
-
-def _fail(message: str, code: int, exit_now: bool = True) -> None:
-    from projections.render import escape
-
-    click.echo(f"Error: {escape(' '.join(message.split()))}", err=True)
-    if exit_now:
-        sys.exit(code)
-
-
-class _Group(click.Group):
-    """Usage errors as eventlog prints them: one ``Error:`` line and a hint, exit 2."""
-
-    def main(
-        self,
-        args: Any = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, False, **extra)
-        try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
-        except click.ClickException as exc:
-            _fail(exc.format_message(), exc.exit_code, exit_now=False)
-            if isinstance(exc, click.UsageError) and exc.ctx is not None:
-                click.echo(f"Try '{exc.ctx.command_path} -h' for help.", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            _fail("aborted", 1)
-        sys.exit(code if isinstance(code, int) else 0)
+        if isinstance(exc, ProjectionError | EventLogError):
+            return str(exc), exc.exit_code
+        if isinstance(exc, sqlite3.Error):
+            return (
+                f"the store cannot be used ({type(exc).__name__}); "
+                "rerun `projections rebuild --full`",
+                1,
+            )
+        return None
 
 
 class Context:
@@ -215,9 +167,8 @@ def totals(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None)
     from projections.render import totals_text
     from projections.totals import totals_view
 
-    with reported():
-        view = answer(ctx, known_at, as_of, queries.totals, totals_view)
-        _emit(view, as_json, totals_text)
+    view = answer(ctx, known_at, as_of, queries.totals, totals_view)
+    _emit(view, as_json, totals_text)
 
 
 @main.command()
@@ -238,12 +189,11 @@ def rounds(ctx: Context, as_json: bool, known_at: str | None, as_of: str | None)
     from projections.render import rounds_text
     from projections.rounds import rounds_view
 
-    with reported():
-        if as_json and known_at is None and as_of is None:
-            stream_rounds(ctx)
-            return
-        view = answer(ctx, known_at, as_of, queries.rounds, rounds_view)
-        _emit(view, as_json, rounds_text)
+    if as_json and known_at is None and as_of is None:
+        stream_rounds(ctx)
+        return
+    view = answer(ctx, known_at, as_of, queries.rounds, rounds_view)
+    _emit(view, as_json, rounds_text)
 
 
 def stream_rounds(ctx: Context) -> None:
@@ -285,21 +235,20 @@ def trail(ctx: Context, name: str, as_json: bool, known_at: str | None) -> None:
     from projections.store import guarded
     from projections.timeaxes import parse_known_at
 
-    with reported():
-        cut = parse_known_at(known_at)
-        caught = ctx.catch_up()
-        conn = caught.conn
-        try:
-            with guarded(ctx.out):
-                conn.execute("BEGIN")
-                seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
-                if cut.recorded_at is not None:
-                    seq = seq_at(conn, cut.recorded_at)
-                view = queries.trail(conn, name, seq, caught.lines)
-                conn.execute("COMMIT")
-        finally:
-            caught.close()
-        _emit(view, as_json, trail_text)
+    cut = parse_known_at(known_at)
+    caught = ctx.catch_up()
+    conn = caught.conn
+    try:
+        with guarded(ctx.out):
+            conn.execute("BEGIN")
+            seq = caught.head.seq if cut.seq is None else min(cut.seq, caught.head.seq)
+            if cut.recorded_at is not None:
+                seq = seq_at(conn, cut.recorded_at)
+            view = queries.trail(conn, name, seq, caught.lines)
+            conn.execute("COMMIT")
+    finally:
+        caught.close()
+    _emit(view, as_json, trail_text)
 
 
 @main.command(short_help="Catch the store up; publish totals.json (the cron job).")
@@ -326,9 +275,8 @@ def rebuild(ctx: Context, out: Path | None, full: bool, with_report: bool) -> No
 
     if out is not None:
         ctx.out = out
-    with reported():
-        result = run(ctx.log_dir, ctx.out, full=full)
-        click.echo(result.summary())
+    result = run(ctx.log_dir, ctx.out, full=full)
+    click.echo(result.summary())
     if with_report:
         _report(ctx)
 
@@ -336,9 +284,8 @@ def rebuild(ctx: Context, out: Path | None, full: bool, with_report: bool) -> No
 def _report(ctx: Context) -> None:
     from projections.report import write_report
 
-    with reported():
-        result = write_report(ctx.log_dir, ctx.out)
-        click.echo(result.summary())
+    result = write_report(ctx.log_dir, ctx.out)
+    click.echo(result.summary())
 
 
 @main.command(short_help="Write the reader's site (HTML, charts, CSV) into OUT/site.")
