@@ -336,7 +336,8 @@ def register(*commands: click.Command) -> None:
 
 
 def _load_commands() -> None:
-    from eventlog.cli_report import correct, report, retract
+    from eventlog.cli_report import report
+    from eventlog.cli_revise import correct, retract
     from eventlog.cli_sources import source, sources
 
     register(report, correct, retract, source, sources)
