@@ -20,8 +20,6 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
-
 from eventlog import codec
 from eventlog.catalog import CORRECTED
 from eventlog.codec import MAX_LINE, LineBuilder
@@ -43,7 +41,7 @@ from eventlog.durable import (
     write_batch,
 )
 from eventlog.errors import CorruptLog, InvalidEvent, LogUnavailable, SeqConflict
-from eventlog.events import FACT_DATA, IDENTITY_FIELDS, SUBMISSION, dump_data
+from eventlog.events import FACT_DATA, IDENTITY_FIELDS
 from eventlog.index import Index, Line, StaleIndex
 from eventlog.reader import EMPTY, Position, log_file
 from eventlog.rules import (
@@ -55,6 +53,7 @@ from eventlog.rules import (
     digest,
     stored_changes,
 )
+from eventlog.submissions import Parsed, parse_submissions
 from eventlog.tail import Tail, read_tail
 
 __all__ = [
@@ -116,67 +115,6 @@ def default_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid-{os.getuid()}"
-
-
-# -- validation of a batch -----------------------------------------------------
-
-
-def _error_field(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"]]
-    if loc and "." in loc[0] and loc[0].split(".")[0].isalpha():
-        loc = loc[1:]  # drop the union tag ("transfer.reported") pydantic puts first
-    field = ".".join(loc).replace("from_", "from")
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "union_tag_invalid":
-        field, message = "type", f"unknown event type {err['input'].get('type')!r}"
-    elif err["type"] == "union_tag_not_found":
-        field, message = "type", "field required"
-    elif err["type"] == "missing":
-        message = "field required"
-    elif err["type"] == "extra_forbidden":
-        message = "unexpected field"
-    return field, message
-
-
-Parsed = tuple[str | None, str, dict[str, Any], bytes]
-"""A validated submission: ``(id, type, stored data, the stored data's JSON)``."""
-
-
-def parse_submissions(items: Sequence[Any]) -> list[Parsed]:
-    """Validate each submitted event against the catalogue: ``(id, type, data, its JSON)``.
-
-    Raises ``InvalidEvent`` naming the 1-based index and field of the first bad event.
-    """
-    if not items:
-        raise InvalidEvent("empty batch: nothing to append")
-    parsed: list[Parsed] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            raise InvalidEvent("an event must be a JSON object", index=index)
-        try:
-            model = SUBMISSION.validate_python(item)
-        except ValidationError as exc:
-            field, message = _error_field(exc)
-            raise InvalidEvent(message, index=index, field=field or None) from None
-        if model.id is not None:
-            if model.id in seen:
-                raise InvalidEvent(
-                    f"duplicate id '{model.id}' (also event {seen[model.id]})",
-                    index=index,
-                    field="id",
-                )
-            seen[model.id] = index
-        try:
-            data = dump_data(model.data)
-            blob = codec.data_json(data)
-        except (ValueError, TypeError) as exc:  # only what the codec can write
-            raise InvalidEvent(
-                f"a value cannot be stored: {codec.unencodable(exc)}", index=index, field="data"
-            ) from None
-        parsed.append((model.id, model.type, data, blob))
-    return parsed
 
 
 # -- append -----------------------------------------------------------------------

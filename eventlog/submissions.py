@@ -6,6 +6,7 @@ any caller gets the same errors, each naming the input line at fault.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 import orjson
@@ -78,3 +79,67 @@ def read_submissions(raw: bytes) -> list[tuple[int, Any]]:
 def is_large(count: int, size: int) -> bool:
     """Whether a batch of ``count`` events read from ``size`` bytes needs an explicit yes."""
     return count > LARGE_BATCH_EVENTS or size > LARGE_BATCH_BYTES
+
+
+def _error_field(exc: Any) -> tuple[str, str]:
+    """The field and the message of pydantic's first error, in the catalogue's words."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    if loc and "." in loc[0] and loc[0].split(".")[0].isalpha():
+        loc = loc[1:]  # drop the union tag ("transfer.reported") pydantic puts first
+    field = ".".join(loc).replace("from_", "from")
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "union_tag_invalid":
+        field, message = "type", f"unknown event type {err['input'].get('type')!r}"
+    elif err["type"] == "union_tag_not_found":
+        field, message = "type", "field required"
+    elif err["type"] == "missing":
+        message = "field required"
+    elif err["type"] == "extra_forbidden":
+        message = "unexpected field"
+    return field, message
+
+
+Parsed = tuple[str | None, str, dict[str, Any], bytes]
+"""A validated submission: ``(id, type, stored data, the stored data's JSON)``."""
+
+
+def parse_submissions(items: Sequence[Any]) -> list[Parsed]:
+    """Validate each submitted event against the catalogue: ``(id, type, data, its JSON)``.
+
+    Raises ``InvalidEvent`` naming the 1-based index and field of the first bad event.
+    """
+    from pydantic import ValidationError  # here: the command line imports this module
+
+    from eventlog import codec
+    from eventlog.events import SUBMISSION, dump_data
+
+    if not items:
+        raise InvalidEvent("empty batch: nothing to append")
+    parsed: list[Parsed] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise InvalidEvent("an event must be a JSON object", index=index)
+        try:
+            model = SUBMISSION.validate_python(item)
+        except ValidationError as exc:
+            field, message = _error_field(exc)
+            raise InvalidEvent(message, index=index, field=field or None) from None
+        if model.id is not None:
+            if model.id in seen:
+                raise InvalidEvent(
+                    f"duplicate id '{model.id}' (also event {seen[model.id]})",
+                    index=index,
+                    field="id",
+                )
+            seen[model.id] = index
+        try:
+            data = dump_data(model.data)
+            blob = codec.data_json(data)
+        except (ValueError, TypeError) as exc:  # only what the codec can write
+            raise InvalidEvent(
+                f"a value cannot be stored: {codec.unencodable(exc)}", index=index, field="data"
+            ) from None
+        parsed.append((model.id, model.type, data, blob))
+    return parsed
