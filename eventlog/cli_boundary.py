@@ -73,6 +73,9 @@ class BoundaryGroup(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a bare group: its help, as is
+            click.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
         except click.ClickException as exc:  # one line, and a hint where one helps
             click.echo(f"Error: {one_line(' '.join(exc.format_message().split()))}", err=True)
             if isinstance(exc, click.UsageError) and exc.ctx is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +65,24 @@ def test_every_command_has_examples_and_is_in_the_readme(
         examples.append(line)
     assert any(name in line for line in examples), examples
     assert name in README
+
+
+GROUPS = [name for name, command, _ in COMMANDS if isinstance(command, click.Group)]
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_a_bare_group_prints_its_help_not_a_flattened_error(name: str, tmp_path: Path) -> None:
+    """A group run without a subcommand shows its help as help (exit 2), not as one Error: line."""
+    program, *rest = name.split()
+    argv = [str(Path(sys.executable).parent / program), *rest]
+    done = subprocess.run(
+        argv, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert not done.stderr.startswith("Error:")
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith(f"Usage: {name} ")
+    assert "Commands:" in lines
+    assert "Examples:" in [line.strip() for line in lines]
