@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from projections.errors import OutputUnavailable
 from projections.store import schema
 
 FILE = "metadata.json"
@@ -224,6 +225,10 @@ def write_metadata(out: Path, conn: sqlite3.Connection) -> Path:
     except OSError:
         pass
     staging = out / f".{FILE}.{os.getpid()}"
-    staging.write_bytes(body)
-    os.replace(staging, path)
+    try:
+        staging.write_bytes(body)
+        os.replace(staging, path)
+    except OSError as exc:  # no staging file left behind; the error names metadata.json
+        staging.unlink(missing_ok=True)
+        raise OutputUnavailable.of(OSError(exc.errno, exc.strerror, str(path)), path) from None
     return path
