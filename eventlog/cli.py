@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
@@ -60,7 +59,7 @@ def main(ctx: click.Context, log_dir: str) -> None:
 
 
 @main.command(short_help="Append events from a file or stdin, all or nothing.")
-@click.argument("file", type=click.File("rb"), default="-")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), default="-")
 @expect_option
 @by_option
 @dry_run_option
@@ -85,7 +84,7 @@ def main(ctx: click.Context, log_dir: str) -> None:
 @click.pass_context
 def append(
     ctx: click.Context,
-    file: Any,
+    file: str,
     expect_seq: int | None,
     by: str | None,
     dry_run: bool,
@@ -116,7 +115,11 @@ def append(
 
     # Read in chunks up to a bound (16 MiB, or 1 GiB with --yes/--dry-run), so that
     # /dev/zero or a huge file is an Error line, not exhausted memory.
-    raw = read_batch(file, confirmed=yes or dry_run)
+    # A named file is opened without blocking and must be regular (a FIFO is refused).
+    if file == "-" and sys.stdin is None:
+        fail("no input: stdin is closed (give FILE, or pipe the events in)")
+    source = sys.stdin.buffer if file == "-" else file
+    raw = read_batch(source, confirmed=yes or dry_run)
     items = read_submissions(raw)
     if is_large(len(items), len(raw)) and not (yes or dry_run):
         fail(

@@ -13,7 +13,7 @@ import orjson
 
 from eventlog.codec import MAX_LINE
 from eventlog.errors import InvalidEvent
-from eventlog.inputs import TooLarge, read_stream, size_words
+from eventlog.inputs import TooLarge, read_regular, read_stream, size_words
 
 LARGE_BATCH_EVENTS = 10_000
 """A batch of more events than this needs an explicit yes (``--yes``) to be appended."""
@@ -23,15 +23,21 @@ MAX_BATCH_BYTES = 1024 * 1024 * 1024
 """No input may exceed 1 GiB, even with ``--yes``: it is refused while being read."""
 
 
-def read_batch(stream: BinaryIO, confirmed: bool) -> bytes:
+def read_batch(source: BinaryIO | str, confirmed: bool) -> bytes:
     """The submitted input, read in chunks up to its bound; raises ``InvalidEvent`` beyond.
 
-    Unconfirmed, the bound is ``LARGE_BATCH_BYTES`` (over it needs ``--yes`` anyway);
-    confirmed (``--yes`` or ``--dry-run``), ``MAX_BATCH_BYTES``.
+    ``source`` is a stream (stdin) or a file's path: a regular file only, so that a FIFO
+    or a device is an error at once rather than a wait. Unconfirmed, the bound is
+    ``LARGE_BATCH_BYTES`` (over it needs ``--yes`` anyway); confirmed (``--yes`` or
+    ``--dry-run``), ``MAX_BATCH_BYTES``.
     """
     limit = MAX_BATCH_BYTES if confirmed else LARGE_BATCH_BYTES
     try:
-        return read_stream(stream, limit)
+        if isinstance(source, str):
+            return read_regular(source, limit)
+        return read_stream(source, limit)
+    except OSError as exc:  # name the file (read_regular's "not a regular file" does not)
+        raise OSError(exc.errno, exc.strerror, exc.filename or source) from None
     except TooLarge:
         if confirmed:
             raise InvalidEvent(

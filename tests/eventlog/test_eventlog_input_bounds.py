@@ -51,14 +51,17 @@ def test_a_document_over_64_mib_is_refused(seeded: Path, cli: Run, tmp_path: Pat
 def test_append_yes_of_an_endless_input_stops_at_the_hard_bound(
     seeded: Path, cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`append /dev/zero --yes` (and --dry-run) stop at the hard bound: one Error line."""
+    """A stream past the hard bound with --yes (and --dry-run) stops there: one Error line;
+    `append /dev/zero` is refused at once as not a regular file."""
     monkeypatch.setattr(submissions, "MAX_BATCH_BYTES", 3 * 2**20)
     before = (seeded / "events.jsonl").read_bytes()
     for flag in ("--yes", "--dry-run"):
-        line = one_error(cli("append", "/dev/zero", flag))
+        line = one_error(cli("append", "-", flag, input=b" " * (3 * 2**20 + 1)))
         assert line == (
             "Error: the input is over 3 MiB, the limit for one batch even with --yes: split it"
         )
+        line = one_error(cli("append", "/dev/zero", flag))
+        assert line == "Error: /dev/zero: not a regular file (a FIFO, device or directory)"
     assert (seeded / "events.jsonl").read_bytes() == before
 
 
