@@ -10,6 +10,7 @@ inside the commands so that ``--help`` stays fast.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -201,6 +202,8 @@ def stream_rounds(ctx: Context) -> None:
     from projections import queries
     from projections.store import guarded
 
+    if sys.stdout is None:  # `>&-`: one Error line, not an AttributeError on flush
+        raise OSError(errno.EBADF, "standard output is closed")
     caught = ctx.catch_up()
     head = {"seq": caught.head.seq, "hash": caught.head.hash}
     try:
