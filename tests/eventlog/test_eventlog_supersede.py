@@ -8,6 +8,7 @@ and one batch's overlay) and on replay (``verify``).
 from __future__ import annotations
 
 import copy
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from click.testing import Result
 from eventlog.codec import decode, encode, line_hash
 from eventlog.errors import CorruptLog, InvalidEvent
 from eventlog.index import INDEX_FILE
+from eventlog.indexfile import STAMP_FILE, write_stamp
 from eventlog.store import append
 from eventlog.verify import verify
 
@@ -164,3 +166,31 @@ def test_cli_a_superseded_fact_is_one_error_line(seeded: Path, cli: Callable[...
     assert (
         "'tr-ua' is superseded" in cli("correct", "tr-ua", "--count", "1", "--reason", "x").stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("sql", "forge"),
+    [
+        ("UPDATE events SET status = 0 WHERE id = 'tr-ua'", False),
+        ("INSERT INTO facts SELECT digest, 'tr-ua' FROM facts WHERE id = 'tr-ua-2'", True),
+    ],
+    ids=["un-supersede a fact", "a superseded fact's digest kept"],
+)
+def test_an_edited_index_status_admits_nothing_the_log_refuses(
+    seeded: Path, sql: str, forge: bool
+) -> None:
+    """An edited status row (or a forged stamp over a kept digest) still refuses, and verifies."""
+    append(seeded, [replacing("tr-ua-2", 6058)])
+    db = sqlite3.connect(seeded / INDEX_FILE, isolation_level=None)
+    db.execute(sql)
+    db.close()
+    if forge:
+        write_stamp(seeded / INDEX_FILE, seeded / STAMP_FILE)
+    _refused(seeded, [replacing("tr-ua-3", 6059)], "'tr-ua' is already superseded")
+    _refused(seeded, [correction("tr-ua", {"count": {"value": 1}})], "'tr-ua' is superseded")
+    _refused(seeded, [replacing("tr-ua-2-copy", 6058)], "already recorded as 'tr-ua-2'")
+    another = replacing("tr-ua-3", 6059)
+    del another["data"]["supersedes"]
+    [result] = append(seeded, [another])
+    assert result.status == "appended"
+    assert verify(seeded).events == 9
