@@ -8,6 +8,7 @@ and one batch's overlay) and on replay (``verify``).
 from __future__ import annotations
 
 import copy
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -194,3 +195,14 @@ def test_an_edited_index_status_admits_nothing_the_log_refuses(
     [result] = append(seeded, [another])
     assert result.status == "appended"
     assert verify(seeded).events == 9
+
+
+def test_a_fact_stays_superseded_when_its_replacement_is_retracted(
+    superseded: Path, cli: Callable[..., Result]
+) -> None:
+    """Retracting the replacement leaves the replaced fact superseded: rules and `show` agree."""
+    retract = {"type": "fact.retracted", "data": {"target": "tr-ua-2", "reason": "wrong"}}
+    append(superseded, [retract])
+    _refused(superseded, [replacing("tr-ua-3", 6059)], "'tr-ua' is already superseded")
+    result = cli("show", "--json", "--status", "superseded")
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["tr-ua"]
