@@ -1,15 +1,16 @@
 """A derived SQLite index of where each event's line is, so appends need not re-read the log.
 
 It holds what an append checks, never a copy of the data: each event's line offset,
-length and hash, ids, slugs, which facts are retracted, the corrections of each fact
-and a digest of each current fact (for ``duplicate_of``). A fact's data is read back
-from its line (and its corrections' lines) by offset, and every line read is hashed
-and compared with the row that named it: a row that disagrees with the log makes the
-append rebuild the index (``StaleIndex``). The index records the log position it
-covers and is rebuilt unless the log still holds that line; a stamp beside it (inode,
-size, mtime and SQLite's change counter after our last commit) makes any write by
-anything else, such as a deleted row, a rebuild too. It is only written under the
-append lock, with ``synchronous=FULL`` so that a committed row survives power loss.
+length and hash, ids, slugs, each fact's status (retracted, superseded), the
+corrections of each fact and a digest of each current fact (for ``duplicate_of``).
+A fact's data is read back from its line (and its corrections' lines) by offset,
+and every line read is hashed and compared with the row that named it: a row that
+disagrees with the log makes the append rebuild the index (``StaleIndex``). The index
+records the log position it covers and is rebuilt unless the log still holds that
+line; a stamp beside it (inode, size, mtime and SQLite's change counter after our
+last commit) makes any write by anything else, such as a deleted row, a rebuild too.
+It is only written under the append lock, with ``synchronous=FULL`` so that a
+committed row survives power loss.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type INTEGER NOT NULL, start INTEGER NOT NULL,
-    size INTEGER NOT NULL, hash BLOB NOT NULL, retracted INTEGER NOT NULL) WITHOUT ROWID;
+    size INTEGER NOT NULL, hash BLOB NOT NULL, status INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS slugs (
     kind TEXT NOT NULL, slug TEXT NOT NULL, id TEXT NOT NULL,
     PRIMARY KEY (kind, slug)) WITHOUT ROWID;
@@ -53,6 +54,13 @@ CREATE TABLE IF NOT EXISTS facts (
 _VERSION = "3-" + hashlib.sha256(_SCHEMA.encode()).hexdigest()[:12]
 """Any change of the tables changes the version, so an index of another layout is rebuilt."""
 _TYPE_CODE = {name: code for code, name in enumerate(EVENT_TYPES)}
+_RETRACTED, _SUPERSEDED = 1, 2
+"""Bits of ``events.status`` (0: current); a retracted superseded fact has both."""
+
+
+def _status(info: EventInfo) -> int:
+    return (_RETRACTED if info.retracted else 0) | (_SUPERSEDED if info.superseded else 0)
+
 
 Line = tuple[int, int, bytes, str | None]
 """Where a new line is: ``(start offset, length without newline, hash, correction target)``."""
@@ -160,17 +168,19 @@ class Index:
         if info is not None:
             return info
         row = self.db.execute(
-            "SELECT seq, type, start, size, hash, retracted FROM events WHERE id = ?", (event_id,)
+            "SELECT seq, type, start, size, hash, status FROM events WHERE id = ?", (event_id,)
         ).fetchone()
         if row is None:
             self._missing.add(event_id)
             return None
-        seq, code, start, size, expected, retracted = row
+        seq, code, start, size, expected, status = row
         record = codec.decode(self._read(start, size, expected))
         if (record["id"], record["seq"], _TYPE_CODE.get(record["type"])) != (event_id, seq, code):
             raise StaleIndex(f"the index's row for '{event_id}' does not match its line")
         self._rows[seq] = (event_id, start, size, expected)
-        info = self._found[event_id] = EventInfo(seq, record["type"], b"", None, bool(retracted))
+        info = self._found[event_id] = EventInfo(
+            seq, record["type"], b"", None, bool(status & _RETRACTED), bool(status & _SUPERSEDED)
+        )
         return info
 
     def fact_data(self, info: EventInfo) -> dict[str, Any]:
@@ -277,7 +287,7 @@ class Index:
             ]
         for event_id in ids:
             info = self.event(event_id)
-            if info is None or info.retracted:
+            if info is None or info.retracted or info.superseded:
                 raise StaleIndex(f"the index names '{event_id}' as a current fact")
             if info.type == event_type and fact_digest(info.type, self.fact_data(info)) == digest:
                 return str(event_id)
@@ -313,18 +323,18 @@ class Index:
                         start,
                         size,
                         line_hash[:_HASH],
-                        int(info.retracted),
+                        _status(info),
                     )
                 )
                 if target is not None:
                     corrections.append((target, info.seq, start, size, line_hash[:_HASH]))
-            else:  # an earlier fact this batch corrected or retracted
-                revised.append((int(info.retracted), event_id))
+            else:  # an earlier fact this batch corrected, retracted or superseded
+                revised.append((_status(info), event_id))
                 old = self._data.get(info.seq)
                 if old is None:
                     old = self.fact_data(info)
                 facts_out.append((bytes.fromhex(fact_digest(info.type, old))[:_HASH], event_id))
-            if info.type in FACT_TYPES and not info.retracted:
+            if info.type in FACT_TYPES and not (info.retracted or info.superseded):
                 known = digests.get(event_id, ())
                 if len(known) == 1:  # else corrected within the batch: which is current?
                     facts_in.append((bytes.fromhex(known[0])[:_HASH], event_id))
@@ -337,7 +347,7 @@ class Index:
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", new_rows)
-            db.executemany("UPDATE events SET retracted = ? WHERE id = ?", revised)
+            db.executemany("UPDATE events SET status = ? WHERE id = ?", revised)
             db.executemany("INSERT INTO corrections VALUES (?, ?, ?, ?, ?)", corrections)
             db.executemany("DELETE FROM facts WHERE digest = ? AND id = ?", facts_out)
             db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?)", facts_in)

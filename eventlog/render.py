@@ -73,26 +73,24 @@ def escape(text: str) -> str:
 
 
 def statuses(records: list[Record]) -> dict[str, str]:
-    """Each fact's status: current, corrected, retracted or superseded (by a current fact)."""
+    """Each fact's status: current, corrected, retracted or superseded.
+
+    As the rules and the read side have it: a fact is superseded from the report
+    naming it on, even if that report is later retracted, and a retraction ends
+    either status.
+    """
     status: dict[str, str] = {}
-    supersedes: dict[str, str] = {}
     for record in records:
         data = record["data"]
         if record["type"] in FACT_TYPES:
             status[record["id"]] = "current"
-            if data.get("supersedes"):
-                supersedes[record["id"]] = data["supersedes"]
+            replaced = data.get("supersedes")
+            if replaced and status.get(replaced) in ("current", "corrected"):
+                status[replaced] = "superseded"
         elif record["type"] == CORRECTED and status.get(data["target"]) == "current":
             status[data["target"]] = "corrected"
         elif record["type"] == RETRACTED and data["target"] in status:
             status[data["target"]] = "retracted"
-    for new, old in supersedes.items():
-        if (
-            status.get(new) in ("current", "corrected")
-            and old in status
-            and status[old] != "retracted"
-        ):
-            status[old] = "superseded"
     return status
 
 

@@ -3,7 +3,9 @@
 Checked at append (against the index) and again at ``verify`` (against a
 catalogue rebuilt in memory): references resolve, ids are unique, corrections
 and retractions target an existing fact that is not retracted, and a corrected
-fact still validates.
+fact still validates. A superseded fact (one a later report named in
+``supersedes``) cannot be superseded again, corrected or named by ``duplicate_of``;
+it may still be retracted, which the read side also folds.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class EventInfo(NamedTuple):
     """Current data of a fact (orjson bytes), corrections applied; None for non-facts,
     and for facts never corrected in a catalogue that ``load``s them from the log."""
     retracted: bool = False
+    superseded: bool = False
+    """A later report of the same type named it in ``supersedes``: out of the figures."""
 
 
 class RuleError(ValueError):
@@ -107,12 +111,17 @@ class MemoryCatalog:
             if (
                 info is not None
                 and not info.retracted
+                and not info.superseded
                 and info.data is not None
                 and content_digest(event_type, self.fact_data(info)) == digest
             ):
                 return owner
         if self.parent is not None:
-            return self.parent.duplicate_of(event_type, digest)
+            owner = self.parent.duplicate_of(event_type, digest)
+            info = self.event(owner) if owner is not None else None
+            # this batch may have retracted or superseded the parent's current fact
+            if info is not None and not (info.retracted or info.superseded):
+                return owner
         return None
 
 
@@ -221,6 +230,8 @@ def _check_supersedes(catalog: Catalog, event_type: str, data: dict[str, Any]) -
         raise RuleError(f"'{target}' is a {info.type}, not a {event_type}", "supersedes")
     if info.retracted:
         raise RuleError(f"'{target}' was retracted", "supersedes")
+    if info.superseded:
+        raise RuleError(f"'{target}' is already superseded", "supersedes")
     old = catalog.fact_data(info)
     for key in (*vocabulary.SUPERSEDABLE[event_type], "party"):
         mine = data["source"]["party"] if key == "party" else data.get(key)
@@ -234,7 +245,13 @@ def _check_supersedes(catalog: Catalog, event_type: str, data: dict[str, Any]) -
             )
 
 
-def _target(catalog: Catalog, target: str) -> EventInfo:
+def _target(catalog: Catalog, target: str, *, correcting: bool = True) -> EventInfo:
+    """The fact a correction (or, ``correcting=False``, a retraction) names.
+
+    A superseded fact may be retracted (it is out of the figures either way, and the
+    trail then says the report was withdrawn) but not corrected: its replacement is
+    the fact to correct.
+    """
     info = catalog.event(target)
     if info is None:
         raise RuleError(f"unknown event id '{target}'", "target")
@@ -242,6 +259,8 @@ def _target(catalog: Catalog, target: str) -> EventInfo:
         raise RuleError(f"'{target}' is a {info.type}, not a fact", "target")
     if info.retracted:
         raise RuleError(f"'{target}' was retracted", "target")
+    if correcting and info.superseded:
+        raise RuleError(f"'{target}' is superseded (correct the report that replaced it)", "target")
     return info
 
 
@@ -254,6 +273,12 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
     for key in changes:
         if key not in names:
             raise RuleError(f"'{key}' is not a field of {info.type}", f"changes.{key}")
+        if key == "supersedes":
+            raise RuleError(
+                "which fact a report supersedes cannot be corrected "
+                "(retract the report and report again)",
+                f"changes.{key}",
+            )
         if IDENTITY_FIELDS.get(info.type) == key:
             raise RuleError(
                 f"'{key}' is the identity of the fact and cannot be corrected", f"changes.{key}"
@@ -272,7 +297,9 @@ def corrected_data(catalog: Catalog, data: dict[str, Any]) -> tuple[EventInfo, d
         raise RuleError(
             f"the correction changes nothing: '{data['target']}' already says that", "changes"
         )
-    check_references(catalog, info.type, new)
+    # ``supersedes`` is unchanged (see above) and its target is now superseded by
+    # this very fact: check the other references only.
+    check_references(catalog, info.type, {k: v for k, v in new.items() if k != "supersedes"})
     return info, new
 
 
@@ -317,7 +344,7 @@ def _check(
     if event_type == vocabulary.CORRECTED:
         return corrected_data(catalog, data)
     if event_type == vocabulary.RETRACTED:
-        _target(catalog, data["target"])
+        _target(catalog, data["target"], correcting=False)
     else:
         check_references(catalog, event_type, data)
     return None
@@ -400,3 +427,7 @@ def _apply(
         target = catalog.event(data["target"])
         if target is not None:
             catalog.events[data["target"]] = target._replace(retracted=True)
+    elif data.get("supersedes") is not None and event_type in vocabulary.SUPERSEDABLE:
+        replaced = catalog.event(data["supersedes"])
+        if replaced is not None:
+            catalog.events[data["supersedes"]] = replaced._replace(superseded=True)

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlog.catalog import date_span
+from eventlog.catalog import date_span, merge_correction
 from eventlog.codec import GENESIS, decode, encode, line_hash
 from eventlog.events import SUBMISSION, dump_data
 from eventlog.reader import LogReader
@@ -106,6 +106,11 @@ class Fact:
     """The (kind, slug) pairs its data names: a correction is valid only while all are live."""
     slug: tuple[str, str] | None = None
     """The (kind, slug) an agreement or round introduces."""
+    data: dict[str, Any] | None = None
+    """A transfer's or total's current data (corrections applied): what a report superseding it
+    repeats."""
+    superseded: bool = False
+    """A later report superseded it: it may still be retracted, never corrected or superseded."""
 
 
 @dataclass
@@ -235,21 +240,33 @@ def draw_event(draw: st.DrawFn, world: World) -> Event:
     ]
     if world.rounds:
         choices.append("transfer.reported")
-    correctable = sorted(i for i, f in world.facts.items() if world.live(f.refs))
+    correctable = sorted(
+        i for i, f in world.facts.items() if world.live(f.refs) and not f.superseded
+    )
     if correctable:
         choices.append("fact.corrected")
+    supersedable = [i for i in correctable if world.facts[i].data is not None]
+    if supersedable:
+        choices.append("supersede")
     if world.facts:
         choices.append("fact.retracted")
     event_type = draw(st.sampled_from(choices))
     event_id = world.fresh("ev")
     event: Event = {"id": event_id, "type": event_type}
-    if event_type == "fact.corrected":
+    if event_type == "supersede":  # the same party's report of the same flow, another count
+        target = draw(st.sampled_from(supersedable))
+        old = world.facts[target]
+        data = {**copy.deepcopy(old.data), "count": draw(quantities()), "supersedes": target}
+        event.update(type=old.type, data=data)
+        old.superseded = True
+        world.facts[event_id] = Fact(old.type, set(old.refs), None, copy.deepcopy(data))
+    elif event_type == "fact.corrected":
         target = draw(st.sampled_from(correctable))
-        event["data"] = {
-            "target": target,
-            "changes": draw_changes(draw, world.facts[target].type, world.counter),
-            "reason": draw(texts),
-        }
+        fact = world.facts[target]
+        changes = draw_changes(draw, fact.type, world.counter)
+        event["data"] = {"target": target, "changes": changes, "reason": draw(texts)}
+        if fact.data is not None:
+            fact.data = merge_correction(fact.data, copy.deepcopy(changes))
     elif event_type == "fact.retracted":
         target = draw(st.sampled_from(sorted(world.facts)))
         fact = world.facts.pop(target)
@@ -265,7 +282,10 @@ def draw_event(draw: st.DrawFn, world: World) -> Event:
             "source.recorded": "document",
         }.get(event_type)
         slug = (slug_kind, data[slug_kind]) if slug_kind else None
-        world.facts[event_id] = Fact(event_type, refs, slug)
+        reports = event_type in ("transfer.reported", "total.reported")
+        world.facts[event_id] = Fact(
+            event_type, refs, slug, copy.deepcopy(data) if reports else None
+        )
     if event_type in ("fact.corrected", "fact.retracted") and draw(st.booleans()):
         event["data"]["source"] = draw_source(draw, world, set())
     if draw(st.integers(0, 3)) == 0:

@@ -63,7 +63,7 @@ def _tamper(log: Path, sql: str, *, forge_stamp: bool = False) -> None:
 
 
 EDITS = {
-    "un-retract a fact": "UPDATE events SET retracted = 0 WHERE id = 'tr-2'",
+    "un-retract a fact": "UPDATE events SET status = 0 WHERE id = 'tr-2'",
     "delete a slug row": "DELETE FROM slugs WHERE slug = 'r-2025-06'",
     "delete an id row": "DELETE FROM events WHERE id = 'tr-1'",
 }
@@ -109,7 +109,7 @@ def test_a_row_that_disagrees_with_its_line_is_caught_even_with_a_forged_stamp(
 
 
 COLUMNS = {
-    "events": ["id", "seq", "type", "start", "size", "hash", "retracted"],
+    "events": ["id", "seq", "type", "start", "size", "hash", "status"],
     "slugs": ["kind", "slug", "id"],
     "corrections": ["target", "seq", "start", "size", "hash"],
     "facts": ["digest", "id"],
