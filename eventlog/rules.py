@@ -134,12 +134,6 @@ def _stored(data: dict[str, Any]) -> bytes:
     return bytes(memoryview(orjson.dumps(data)))
 
 
-def digest(event_type: str, data: dict[str, Any]) -> bytes:
-    """Identity of an event's content, for idempotent appends."""
-    blob = orjson.dumps([event_type, data], option=orjson.OPT_SORT_KEYS)
-    return hashlib.blake2b(blob, digest_size=16).digest()
-
-
 def content_digest(event_type: str, data: dict[str, Any]) -> str:
     """What makes two facts the same: the sha256 hex of their type and canonical data."""
     blob = event_type.encode() + b"\n" + orjson.dumps(data, option=orjson.OPT_SORT_KEYS)

@@ -50,7 +50,6 @@ from eventlog.rules import (
     admit,
     check_duplicate,
     content_digest,
-    digest,
     stored_changes,
 )
 from eventlog.submissions import Parsed, parse_submissions
@@ -307,9 +306,9 @@ def _stage(
         existing = overlay.event(event_id) if event_id is not None else None
         if existing is not None and event_id is not None:
             stored = index.line_of(existing)
-            if existing.type == event_type and digest(
+            if existing.type == event_type and content_digest(
                 event_type, codec.decode(stored)["data"]
-            ) == digest(event_type, data):
+            ) == content_digest(event_type, data):
                 results.append(
                     Appended(
                         existing.seq,
